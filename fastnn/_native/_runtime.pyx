@@ -1,0 +1,35 @@
+"""Build and runtime facts of the C kernels: OpenMP, build flags, ISA path."""
+from fastnn._native.cfastnn cimport (fnn_isa_detected, fnn_isa_active, fnn_isa_force, fnn_isa_name,
+                                     fnn_build_flags, fnn_openmp_enabled, fnn_omp_max_threads)
+
+ISA_LEVELS = {0: "generic", 1: "avx2+fma", 2: "avx512"}
+
+
+def openmp_enabled():
+    return bool(fnn_openmp_enabled())
+
+
+def omp_max_threads():
+    return fnn_omp_max_threads()
+
+
+def build_flags():
+    return fnn_build_flags().decode()
+
+
+def isa_detected():
+    """Best ISA level the CPU supports: 0 generic, 1 AVX2+FMA, 2 AVX-512."""
+    return fnn_isa_detected()
+
+
+def isa_active():
+    return fnn_isa_active()
+
+
+def isa_name(int level):
+    return fnn_isa_name(level).decode()
+
+
+def isa_force(int level):
+    """Use ISA `level` (clamped to what the CPU has); a negative level restores the best. Returns it."""
+    return fnn_isa_force(level)
