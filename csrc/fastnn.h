@@ -52,6 +52,30 @@ void fnn_gemm_ref_f64(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
                       double alpha, const double *A, int64_t lda, const double *B, int64_t ldb,
                       double beta, double *C, int64_t ldc, const double *bias);
 
+/* ---- eltwise: activations, reductions, dropout, batch-norm statistics (eltwise.c) ---- */
+
+/* end eltwise */
+
+/* ---- loss: fused losses and their gradients (loss.c) ---- */
+
+/* end loss */
+
+/* ---- optim: fused optimizer updates (optim.c) ---- */
+
+/* end optim */
+
+/* ---- conv: im2col / col2im and convolution (conv.c) ---- */
+
+/* end conv */
+
+/* ---- pool: pooling (pool.c) ---- */
+
+/* end pool */
+
+/* ---- rnn: LSTM / GRU / SimpleRNN steps (rnn.c) ---- */
+
+/* end rnn */
+
 #ifdef __cplusplus
 }
 #endif
