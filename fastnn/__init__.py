@@ -1,7 +1,7 @@
 """fastnn: the Keras API on fastnn's own C/Cython/OpenMP kernels for the CPU."""
 __version__ = "0.1.0"
 
-from fastnn._config import get_num_threads, set_num_threads
+from fastnn.config import get_num_threads, set_num_threads
 from fastnn import ops
 
 __all__ = ["__version__", "get_num_threads", "set_num_threads", "ops", "info"]

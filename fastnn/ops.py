@@ -1,7 +1,7 @@
 """Array operations on numpy arrays, running on fastnn's native kernels."""
 import numpy as np
 
-from fastnn._config import get_num_threads
+from fastnn.config import get_num_threads
 from fastnn._native import _gemm
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))

@@ -1,0 +1,82 @@
+"""Process-wide settings: thread count, default float type and the global random generator.
+
+Mirrors ``keras.config``: ``floatx()`` / ``set_floatx()``; plus fastnn's thread control.
+"""
+import os
+
+import numpy as np
+
+_num_threads = None
+_floatx = "float32"
+_FLOATX_CHOICES = ("float32", "float64")
+_rng = np.random.default_rng()
+
+
+def _default_num_threads():
+    env = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def set_num_threads(n):
+    """Set the number of threads fastnn's kernels use.
+
+    Args:
+        n: a positive integer. Results are bit-identical for any value; only speed changes.
+    """
+    global _num_threads
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or int(n) < 1:
+        raise ValueError(f"set_num_threads: expected a positive integer, received {n!r}")
+    _num_threads = int(n)
+
+
+def get_num_threads():
+    """Threads fastnn's kernels use: set_num_threads(), else OMP_NUM_THREADS, else the usable cores."""
+    global _num_threads
+    if _num_threads is None:
+        _num_threads = _default_num_threads()
+    return _num_threads
+
+
+def floatx():
+    """The default float type of new layers and weights: 'float32' unless set_floatx changed it."""
+    return _floatx
+
+
+def set_floatx(value):
+    """Set the default float type of layers built from now on.
+
+    Args:
+        value: 'float32' (default; fastest) or 'float64' (for gradient checks).
+    """
+    global _floatx
+    _floatx = standardize_dtype(value).name
+
+
+def standardize_dtype(dtype):
+    """Return the numpy float dtype named by `dtype` (None means floatx()); ValueError otherwise."""
+    if dtype is None:
+        return np.dtype(_floatx)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.name not in _FLOATX_CHOICES:
+        raise ValueError(f"dtype must be one of {list(_FLOATX_CHOICES)}, received {dtype!r}")
+    return dt
+
+
+def rng():
+    """fastnn's global random generator (reseeded by fastnn.utils.set_random_seed)."""
+    return _rng
+
+
+def seed_global_rng(seed):
+    """Reseed the global generator; used by fastnn.utils.set_random_seed."""
+    global _rng
+    _rng = np.random.default_rng(seed)
+    return _rng
