@@ -193,6 +193,19 @@ ISA_ATTR static void SFN(simple_step_bwd)(int64_t N, int64_t U, int act, const u
     }
 }
 
+/* Small-batch recurrent product (see rec_vblock): column blocks split across threads when the work pays. */
+ISA_ATTR static void SFN(rec_small)(int64_t N, int64_t W, int64_t U, const T *h, int64_t ldh, const T *R,
+                                    int64_t ldr, int beta, T *C, int64_t ldc, const T *bias, int n_threads)
+{
+    const int64_t blocks = (W + RNN_SUPER - 1) / RNN_SUPER;
+    const int nt = (double)N * W * U < 2e6 ? 1 : n_threads;
+#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
+    for (int64_t bl = 0; bl < blocks; ++bl) {
+        const int64_t j0 = bl * RNN_SUPER, jw = W - j0 < RNN_SUPER ? W - j0 : RNN_SUPER;
+        RFN(rec_cols)(N, U, jw, h, ldh, R + j0, ldr, beta, bias ? bias + j0 : NULL, C + j0, ldc);
+    }
+}
+
 #undef SFN
 #undef RFN
 #undef STEP_THREADS

@@ -193,6 +193,93 @@ RNN_INLINE void FN(simple_bwd_row)(int64_t U, int act, const T *restrict h, cons
     }
 }
 
+/* ---------------- small-batch recurrent product ----------------
+ * C[rows, cols] (+)= h[rows, U] @ R[U, cols] (+ bias) for the few rows of a small batch: nr x nv
+ * accumulator vectors (GCC vector extension, 64 bytes; nr and nv are constants after inlining, so
+ * they stay in registers) with R read in place — no packing, which is what costs most when a step has
+ * only a few rows. Every sum runs over k in ascending order, and column blocks are independent, so
+ * threads never change a result. */
+typedef T FN(rvec) __attribute__((vector_size(64)));
+#define RNN_VL ((int64_t)(64 / sizeof(T)))
+#define RNN_SUPER (8 * RNN_VL) /* columns per thread block: 8 vectors */
+
+RNN_INLINE void FN(rec_vblock)(int nr, int nv, int64_t U, const T *restrict h, int64_t ldh,
+                               const T *restrict R, int64_t ldr, int beta, const T *restrict bias,
+                               T *restrict C, int64_t ldc)
+{
+    FN(rvec) acc[4][8];
+    _Pragma("GCC unroll 4") for (int i = 0; i < nr; ++i)
+        _Pragma("GCC unroll 8") for (int v = 0; v < nv; ++v) acc[i][v] = (FN(rvec)){0};
+    for (int64_t k = 0; k < U; ++k) {
+        FN(rvec) r[8];
+        _Pragma("GCC unroll 8") for (int v = 0; v < nv; ++v) memcpy(&r[v], R + k * ldr + v * RNN_VL, sizeof r[v]);
+        _Pragma("GCC unroll 4") for (int i = 0; i < nr; ++i) {
+            const FN(rvec) a = (FN(rvec)){0} + h[i * ldh + k];
+            _Pragma("GCC unroll 8") for (int v = 0; v < nv; ++v) acc[i][v] += a * r[v];
+        }
+    }
+    _Pragma("GCC unroll 4") for (int i = 0; i < nr; ++i) {
+        _Pragma("GCC unroll 8") for (int v = 0; v < nv; ++v) {
+            T *c = C + i * ldc + v * RNN_VL;
+            FN(rvec) out = acc[i][v], tmp;
+            if (beta) {
+                memcpy(&tmp, c, sizeof tmp);
+                out = tmp + out;
+            }
+            if (bias) {
+                memcpy(&tmp, bias + v * RNN_VL, sizeof tmp);
+                out = out + tmp;
+            }
+            memcpy(c, &out, sizeof out);
+        }
+    }
+}
+
+/* Fewer than one vector of columns left: plain loops. */
+static void FN(rec_scalar)(int64_t N, int64_t U, int64_t jw, const T *h, int64_t ldh, const T *R, int64_t ldr,
+                           int beta, const T *bias, T *C, int64_t ldc)
+{
+    for (int64_t n = 0; n < N; ++n)
+        for (int64_t j = 0; j < jw; ++j) {
+            T acc = 0;
+            for (int64_t k = 0; k < U; ++k) acc += h[n * ldh + k] * R[k * ldr + j];
+            T v = beta ? C[n * ldc + j] + acc : acc;
+            C[n * ldc + j] = bias ? v + bias[j] : v;
+        }
+}
+
+#define RNN_VB(nr, nv, n, j)                                                                            \
+    FN(rec_vblock)(nr, nv, U, h + (n) * ldh, ldh, R + (j), ldr, beta, bias ? bias + (j) : NULL,        \
+                   C + (n) * ldc + (j), ldc)
+
+/* Columns [0, jw) (jw <= RNN_SUPER) of the product, every row. */
+RNN_INLINE void FN(rec_cols)(int64_t N, int64_t U, int64_t jw, const T *h, int64_t ldh, const T *R, int64_t ldr,
+                             int beta, const T *bias, T *C, int64_t ldc)
+{
+    int64_t n = 0;
+    if (jw == RNN_SUPER) {
+        for (; n + 4 <= N; n += 4) {
+            RNN_VB(4, 4, n, 0);
+            RNN_VB(4, 4, n, 4 * RNN_VL);
+        }
+        switch (N - n) {
+        case 3: RNN_VB(3, 4, n, 0); RNN_VB(3, 4, n, 4 * RNN_VL); break;
+        case 2: RNN_VB(2, 8, n, 0); break;
+        case 1: RNN_VB(1, 8, n, 0); break;
+        default: break;
+        }
+        return;
+    }
+    const int64_t full = jw / RNN_VL * RNN_VL;
+    for (int64_t j = 0; j < full; j += RNN_VL) {
+        for (n = 0; n + 4 <= N; n += 4) RNN_VB(4, 1, n, j);
+        for (; n < N; ++n) RNN_VB(1, 1, n, j);
+    }
+    if (full < jw)
+        FN(rec_scalar)(N, U, jw - full, h, ldh, R + full, ldr, beta, bias ? bias + full : NULL, C + full, ldc);
+}
+#undef RNN_VB
+
 /* ---------------- the fused step passes, one per ISA level ---------------- */
 
 #define ISA generic
@@ -450,6 +537,29 @@ static void FN(rnn_gemm)(int ref, int ta, int tb, int64_t m, int64_t n, int64_t 
         FN(fnn_gemm)(ta, tb, m, n, k, (T)1, A, lda, B, ldb, beta, C, ldc, bias, n_threads);
 }
 
+/* Below this many rows the recurrent product h_{t-1} @ R uses the register-blocked small kernel
+ * (depends only on N, never on the thread count). */
+#define RNN_SMALL_N 16
+
+/* C (N, W) = beta * C + h (N, U) @ R (U, W; row stride ldr) (+ bias): the per-step recurrent product. */
+static void FN(rec_matmul)(int ref, int64_t N, int64_t W, int64_t U, const T *h, int64_t ldh, const T *R,
+                           int64_t ldr, T beta, T *C, int64_t ldc, const T *bias, int n_threads)
+{
+    if (ref || N > RNN_SMALL_N || (beta != 0 && beta != 1)) {
+        FN(rnn_gemm)(ref, 0, 0, N, W, U, h, ldh, R, ldr, beta, C, ldc, bias, n_threads);
+        return;
+    }
+#if RNN_HAVE_X86
+    const int isa = fnn_isa_active();
+    if (isa >= FNN_ISA_AVX512)
+        RNN_CAT(FN(rec_small), avx512)(N, W, U, h, ldh, R, ldr, beta != 0, C, ldc, bias, n_threads);
+    else if (isa >= FNN_ISA_AVX2)
+        RNN_CAT(FN(rec_small), avx2)(N, W, U, h, ldh, R, ldr, beta != 0, C, ldc, bias, n_threads);
+    else
+#endif
+        RNN_CAT(FN(rec_small), generic)(N, W, U, h, ldh, R, ldr, beta != 0, C, ldc, bias, n_threads);
+}
+
 /* out[j] += sum over rows r of A[r * lda + j], rows in ascending order; columns split in fixed chunks. */
 static void FN(colsum_add)(int64_t rows, int64_t cols, const T *A, int64_t lda, T *out, int n_threads)
 {
@@ -506,7 +616,7 @@ static void FN(lstm_forward_impl)(int ref, int64_t T_, int64_t N, int64_t D, int
             hp = HD + t * NU;
         }
         T *Gt = G + t * N * G4;
-        FN(rnn_gemm)(ref, 0, 0, N, G4, U, hp, U, R, G4, 1, Gt, G4, NULL, n_threads);
+        FN(rec_matmul)(ref, N, G4, U, hp, U, R, G4, 1, Gt, G4, NULL, n_threads);
         const uint8_t *mt = mask ? mask + t * N : NULL;
         RNN_DISPATCH(ref, lstm_step_fwd,
                      (N, U, act, ract, mt, Gt, H + t * NU, C + t * NU, H + (t + 1) * NU, C + (t + 1) * NU, AC + t * NU),
@@ -529,12 +639,12 @@ static void FN(lstm_backward_impl)(int ref, int64_t T_, int64_t N, int64_t D, in
         RNN_DISPATCH(ref, lstm_step_bwd, (N, U, act, ract, mt, Gt, C + t * NU, AC + t * NU, dyt, dh, dc, dGt),
                      (N, U, act, ract, mt, Gt, C + t * NU, AC + t * NU, dyt, dh, dc, dGt, n_threads));
         FN(recurrent_grad)(ref, N, U, G4, dGt, G4, R, G4, rmask, dh, work, n_threads);
+        if (db) FN(colsum_add)(N, G4, dGt, G4, db, ref ? 1 : n_threads); /* while dG_t is in cache */
     }
     const int64_t M = T_ * N;
     if (dx) FN(rnn_gemm)(ref, 0, 1, M, D, G4, dG, G4, K, G4, 0, dx, D, NULL, n_threads);
     if (dK) FN(rnn_gemm)(ref, 1, 0, D, G4, M, x, D, dG, G4, 1, dK, G4, NULL, n_threads);
     if (dR) FN(rnn_gemm)(ref, 1, 0, U, G4, M, rmask ? HD : H, U, dG, G4, 1, dR, G4, NULL, n_threads);
-    if (db) FN(colsum_add)(M, G4, dG, G4, db, ref ? 1 : n_threads);
 }
 
 void FN(fnn_lstm_forward)(int64_t T_, int64_t N, int64_t D, int64_t U, int act, int ract, const T *x,
@@ -588,14 +698,14 @@ static void FN(gru_forward_impl)(int ref, int64_t T_, int64_t N, int64_t D, int6
         const uint8_t *mt = mask ? mask + t * N : NULL;
         if (reset_after) {
             T *St = S + t * N * G3;
-            FN(rnn_gemm)(ref, 0, 0, N, G3, U, hpd, U, R, G3, 0, St, G3, b_rec, n_threads);
+            FN(rec_matmul)(ref, N, G3, U, hpd, U, R, G3, 0, St, G3, b_rec, n_threads);
             RNN_DISPATCH(ref, gru_step_fwd, (N, U, act, ract, mt, Gt, St, hp, h),
                          (N, U, act, ract, mt, Gt, St, hp, h, n_threads));
         } else {
             T *St = S + t * NU;
-            FN(rnn_gemm)(ref, 0, 0, N, 2 * U, U, hpd, U, R, G3, 1, Gt, G3, NULL, n_threads);
+            FN(rec_matmul)(ref, N, 2 * U, U, hpd, U, R, G3, 1, Gt, G3, NULL, n_threads);
             RNN_DISPATCH(ref, gru0_step_fwd_a, (N, U, ract, mt, Gt, hpd, St), (N, U, ract, mt, Gt, hpd, St, n_threads));
-            FN(rnn_gemm)(ref, 0, 0, N, U, U, St, U, R + 2 * U, G3, 1, Gt + 2 * U, G3, NULL, n_threads);
+            FN(rec_matmul)(ref, N, U, U, St, U, R + 2 * U, G3, 1, Gt + 2 * U, G3, NULL, n_threads);
             RNN_DISPATCH(ref, gru0_step_fwd_b, (N, U, act, mt, Gt, hp, h), (N, U, act, mt, Gt, hp, h, n_threads));
         }
     }
@@ -619,6 +729,10 @@ static void FN(gru_backward_impl)(int ref, int64_t T_, int64_t N, int64_t D, int
             RNN_DISPATCH(ref, gru_step_bwd, (N, U, act, ract, mt, Gt, St, hp, dyt, dh, dGt, dGrt),
                          (N, U, act, ract, mt, Gt, St, hp, dyt, dh, dGt, dGrt, n_threads));
             FN(recurrent_grad)(ref, N, U, G3, dGrt, G3, R, G3, rmask, dh, work, n_threads);
+            if (db) {
+                FN(colsum_add)(N, G3, dGt, G3, db, ref ? 1 : n_threads);
+                FN(colsum_add)(N, G3, dGrt, G3, db + G3, ref ? 1 : n_threads);
+            }
         } else {
             RNN_DISPATCH(ref, gru0_step_bwd_a, (N, U, act, ract, mt, Gt, hp, dyt, dh, dGt),
                          (N, U, act, ract, mt, Gt, hp, dyt, dh, dGt, n_threads));
@@ -627,24 +741,19 @@ static void FN(gru_backward_impl)(int ref, int64_t T_, int64_t N, int64_t D, int
             RNN_DISPATCH(ref, gru0_step_bwd_b, (N, U, ract, mt, Gt, hpd, work, rmask, dh, dGt),
                          (N, U, ract, mt, Gt, hpd, work, rmask, dh, dGt, n_threads));
             FN(recurrent_grad)(ref, N, U, 2 * U, dGt, G3, R, G3, rmask, dh, work, n_threads);
+            if (db) FN(colsum_add)(N, G3, dGt, G3, db, ref ? 1 : n_threads);
         }
     }
     const int64_t M = T_ * N;
-    const int nt = ref ? 1 : n_threads;
     if (dx) FN(rnn_gemm)(ref, 0, 1, M, D, G3, dG, G3, K, G3, 0, dx, D, NULL, n_threads);
     if (dK) FN(rnn_gemm)(ref, 1, 0, D, G3, M, x, D, dG, G3, 1, dK, G3, NULL, n_threads);
     if (reset_after) {
         if (dR) FN(rnn_gemm)(ref, 1, 0, U, G3, M, HP, U, dGr, G3, 1, dR, G3, NULL, n_threads);
-        if (db) {
-            FN(colsum_add)(M, G3, dG, G3, db, nt);
-            FN(colsum_add)(M, G3, dGr, G3, db + G3, nt);
-        }
     } else {
         if (dR) {
             FN(rnn_gemm)(ref, 1, 0, U, 2 * U, M, HP, U, dG, G3, 1, dR, G3, NULL, n_threads);
             FN(rnn_gemm)(ref, 1, 0, U, U, M, S, U, dG + 2 * U, G3, 1, dR + 2 * U, G3, NULL, n_threads);
         }
-        if (db) FN(colsum_add)(M, G3, dG, G3, db, nt);
     }
 }
 
@@ -696,7 +805,7 @@ static void FN(simple_forward_impl)(int ref, int64_t T_, int64_t N, int64_t D, i
         }
         T *Gt = G + t * NU;
         const uint8_t *mt = mask ? mask + t * N : NULL;
-        FN(rnn_gemm)(ref, 0, 0, N, U, U, hpd, U, R, U, 1, Gt, U, NULL, n_threads);
+        FN(rec_matmul)(ref, N, U, U, hpd, U, R, U, 1, Gt, U, NULL, n_threads);
         RNN_DISPATCH(ref, simple_step_fwd, (N, U, act, mt, Gt, hp, H + (t + 1) * NU),
                      (N, U, act, mt, Gt, hp, H + (t + 1) * NU, n_threads));
     }
@@ -715,12 +824,12 @@ static void FN(simple_backward_impl)(int ref, int64_t T_, int64_t N, int64_t D, 
         RNN_DISPATCH(ref, simple_step_bwd, (N, U, act, mt, H + (t + 1) * NU, dyt, dh, dGt),
                      (N, U, act, mt, H + (t + 1) * NU, dyt, dh, dGt, n_threads));
         FN(recurrent_grad)(ref, N, U, U, dGt, U, R, U, rmask, dh, work, n_threads);
+        if (db) FN(colsum_add)(N, U, dGt, U, db, ref ? 1 : n_threads);
     }
     const int64_t M = T_ * N;
     if (dx) FN(rnn_gemm)(ref, 0, 1, M, D, U, dG, U, K, U, 0, dx, D, NULL, n_threads);
     if (dK) FN(rnn_gemm)(ref, 1, 0, D, U, M, x, D, dG, U, 1, dK, U, NULL, n_threads);
     if (dR) FN(rnn_gemm)(ref, 1, 0, U, U, M, rmask ? HD : H, U, dG, U, 1, dR, U, NULL, n_threads);
-    if (db) FN(colsum_add)(M, U, dG, U, db, ref ? 1 : n_threads);
 }
 
 void FN(fnn_simple_rnn_forward)(int64_t T_, int64_t N, int64_t D, int64_t U, int act, const T *x, const T *K,
@@ -755,5 +864,7 @@ void FN(fnn_simple_rnn_backward_ref)(int64_t T_, int64_t N, int64_t D, int64_t U
 }
 
 #undef FN
+#undef RNN_VL
+#undef RNN_SUPER
 #undef RNN_DISPATCH
 #undef RNN_HAVE_X86

@@ -106,9 +106,12 @@ def test_every_isa_path_matches_reference(kind, isa):
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_thread_count_never_changes_results(kind, dtype):
-    # N * U above the per-step parallel threshold so the steps really split across threads.
-    args = (kind, dtype, 3, 70, 9, 130, 3, True, kind == "lstm")
+@pytest.mark.parametrize("small_batch", [False, True])
+def test_thread_count_never_changes_results(kind, dtype, small_batch):
+    # Large batch: N * U above the per-step parallel threshold so the fused passes split across threads.
+    # Small batch: the register-blocked recurrent product splits its column blocks across threads.
+    args = ((kind, dtype, 2, 3, 5, 420, 3, True, True) if small_batch
+            else (kind, dtype, 3, 70, 9, 130, 3, True, kind == "lstm"))
     outs = [run_kernels(*args, n_threads=n) for n in (1, 2, 3)]
     for other in outs[1:]:
         for key in outs[0]:
