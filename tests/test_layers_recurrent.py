@@ -273,3 +273,27 @@ def test_output_shapes_and_masks():
     assert GRU(4).compute_mask(None, m) is None
     out = GRU(4, return_sequences=True, dtype="float32")(np.zeros((2, 7, 3), np.float32))
     assert out.dtype == np.float32 and out.shape == (2, 7, 4)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "gru_before", "simple", "bidirectional"])
+def test_same_outputs_as_keras_with_copied_weights(kind):
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((3, 6, 4)).astype(np.float32)
+    mask = np.array([[1, 1, 1, 1, 0, 0], [0, 1, 1, 0, 1, 1], [1, 1, 1, 1, 1, 1]], bool)
+    opts = dict(return_sequences=True, go_backwards=kind == "gru")
+    if kind == "bidirectional":
+        theirs = keras.layers.Bidirectional(keras.layers.LSTM(5, return_sequences=True), merge_mode="concat")
+        ours = Bidirectional(LSTM(5, return_sequences=True), dtype="float64")
+    else:
+        cls, extra = {"lstm": ("LSTM", {}), "gru": ("GRU", {}), "gru_before": ("GRU", {"reset_after": False}),
+                      "simple": ("SimpleRNN", {})}[kind]
+        theirs = getattr(keras.layers, cls)(5, **opts, **extra)
+        ours = {"LSTM": LSTM, "GRU": GRU, "SimpleRNN": SimpleRNN}[cls](5, dtype="float64", **opts, **extra)
+    theirs.build((None, 6, 4))
+    weights = [rng.standard_normal(w.shape).astype(np.float32) * 0.5 for w in theirs.get_weights()]
+    theirs.set_weights(weights)
+    ours.build((None, 6, 4))
+    ours.set_weights(weights)
+    want = np.asarray(theirs(x, mask=mask))
+    np.testing.assert_allclose(ours(x.astype(np.float64), mask=mask), want, rtol=1e-5, atol=1e-5)
