@@ -9,7 +9,8 @@ over hidden sizes (32, 128, 512) x sequence lengths (8, 28, 100) at batch 128. "
 If PyTorch is importable (in this interpreter, or in the one given by --torch-python), torch.nn.LSTM is
 timed on the same shapes and thread count in a subprocess (two thread pools in one process disturb
 each other), rounds interleaved: fastnn, torch, fastnn, torch ... Ratio = torch time / fastnn time
-(> 1: fastnn faster). Without torch the peer columns are skipped with a note.
+(> 1: fastnn faster), from medians; the "min" ratio compares the best runs, which is the steadier
+figure on a busy shared machine. Without torch the peer columns are skipped with a note.
 
     python bench/bench_rnn.py                      # table, 2 threads
     python bench/bench_rnn.py --quick --json       # one JSON object per row
@@ -55,7 +56,7 @@ def _median_time(fn, budget):
         t0 = time.perf_counter()
         fn()
         ts.append(time.perf_counter() - t0)
-    return float(np.median(ts))
+    return [float(np.median(ts)), float(np.min(ts))]
 
 
 def time_fastnn(rows, threads, budget):
@@ -94,7 +95,7 @@ def med(fn):
     reps = int(min(50, max(5, budget / one))); ts = []
     for _ in range(reps):
         t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
-    return float(np.median(ts))
+    return [float(np.median(ts)), float(np.min(ts))]
 out = {}
 for label, n, t, d, u, mode in rows:
     torch.manual_seed(0)
@@ -154,21 +155,29 @@ def main():
     if not py and not args.json:
         print("note: torch is not importable here (pass --torch-python); peer columns skipped")
     if not args.json:
-        print(f"{'workload':24s} {'fastnn ms':>10s} {'torch ms':>10s} {'ratio':>7s}   (threads={args.threads})")
+        print(f"{'workload':24s} {'fastnn ms':>10s} {'torch ms':>10s} {'ratio':>7s} {'min ratio':>9s}"
+              f"   (threads={args.threads}, medians; min ratio = best torch run / best fastnn run)")
     for label, n, t, d, u, mode in rows:
-        f = float(np.median([r[label] for r in fast_runs])) * 1e3
-        p = float(np.median([r[label] for r in torch_runs])) * 1e3 if torch_runs else None
+        f = float(np.median([r[label][0] for r in fast_runs])) * 1e3
+        fmin = float(np.min([r[label][1] for r in fast_runs])) * 1e3
+        p = pmin = None
+        if torch_runs:
+            p = float(np.median([r[label][0] for r in torch_runs])) * 1e3
+            pmin = float(np.min([r[label][1] for r in torch_runs])) * 1e3
         ratio = p / f if p else None
+        ratio_min = pmin / fmin if pmin else None
         if args.json:
             print(json.dumps(dict(workload=label, batch=n, steps=t, features=d, units=u, mode=mode, dtype="float32",
-                                  threads=args.threads, fastnn_ms=round(f, 4),
+                                  threads=args.threads, fastnn_ms=round(f, 4), fastnn_min_ms=round(fmin, 4),
                                   torch_ms=None if p is None else round(p, 4),
-                                  ratio=None if ratio is None else round(ratio, 3))))
+                                  torch_min_ms=None if pmin is None else round(pmin, 4),
+                                  ratio=None if ratio is None else round(ratio, 3),
+                                  ratio_min=None if ratio_min is None else round(ratio_min, 3))))
         else:
             ps = f"{p:10.3f}" if p else f"{'-':>10s}"
             rs = f"{ratio:7.2f}" if ratio else f"{'-':>7s}"
-            print(f"{label:24s} {f:10.3f} {ps} {rs}")
-
+            rm = f"{ratio_min:9.2f}" if ratio_min else f"{'-':>9s}"
+            print(f"{label:24s} {f:10.3f} {ps} {rs} {rm}")
 
 if __name__ == "__main__":
     main()
