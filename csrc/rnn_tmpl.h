@@ -565,7 +565,7 @@ static void FN(colsum_add)(int64_t rows, int64_t cols, const T *A, int64_t lda, 
 {
     enum { CHUNK = 64 };
     const int64_t chunks = (cols + CHUNK - 1) / CHUNK;
-    const int nt = rows * cols < 65536 ? 1 : n_threads;
+    const int nt = rows * cols < 262144 ? 1 : n_threads;
 #pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
     for (int64_t ch = 0; ch < chunks; ++ch) {
         const int64_t j0 = ch * CHUNK, w = cols - j0 < CHUNK ? cols - j0 : CHUNK;

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from fastnn.engine.tape import Tape
@@ -31,7 +31,6 @@ def _mask(rng, n, t):
     return m
 
 
-@settings(max_examples=12)
 @given(kind=st.sampled_from(sorted(LAYERS)), N=st.integers(1, 3), T=st.integers(1, 5), D=st.integers(1, 4),
        U=st.integers(1, 5), seq=st.booleans(), state=st.booleans(), backwards=st.booleans(),
        masked=st.booleans(), with_states=st.booleans(), seed=st.integers(0, 2**16))
@@ -44,7 +43,6 @@ def test_gradients_every_option(kind, N, T, D, U, seq, state, backwards, masked,
     check_gradients(layer, inputs, call_kwargs=kwargs, seed=seed)
 
 
-@settings(max_examples=8)
 @given(kind=st.sampled_from(sorted(LAYERS)), seed=st.integers(0, 2**16), use_bias=st.booleans(),
        pair=st.sampled_from([("relu", "hard_sigmoid"), ("linear", "sigmoid"), ("sigmoid", "tanh")]))
 def test_gradients_dropout_and_other_activations(kind, seed, use_bias, pair):

@@ -97,6 +97,7 @@ class Embedding(Layer):
                              f"(valid indices are 0..{self.input_dim - 1})")
 
     def forward(self, inputs, training=False):
+        inputs = self._convert_input(inputs)  # a container may hand over float-typed indices
         self.check_input(inputs)
         idx = inputs.astype(np.intp, copy=False)
         return self.embeddings.value[idx], idx
