@@ -245,11 +245,14 @@ class Layer:
         shape = [v.shape for v in x] if isinstance(x, (list, tuple)) else x.shape
         self._maybe_build(_batchless(shape))
         self.check_input(x)
-        outputs, ctx = self.forward(x, training=bool(training), **kwargs)
-        tape = current_tape()
+        return self._run(x, bool(training), current_tape(), **kwargs)
+
+    def _run(self, x, training, tape, **kwargs):
+        """forward() on converted, checked inputs, recorded on `tape` (if any) for backward."""
+        outputs, ctx = self.forward(x, training=training, **kwargs)
         if tape is not None:
             tape.record(self, x, outputs, ctx)
-            if self.activity_regularizer is not None and training:
+            if training and self.activity_regularizer is not None:
                 tape.add_activity_loss(self, outputs)
         return outputs
 

@@ -1,0 +1,5 @@
+"""fastnn.models: Sequential, Model (Functional and subclassed)."""
+from fastnn.engine.sequential import Sequential
+from fastnn.engine.training import Model
+
+__all__ = ["Sequential", "Model"]
