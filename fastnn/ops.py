@@ -87,3 +87,97 @@ def matmul(a, b, transpose_a=False, transpose_b=False, out=None, alpha=1.0, beta
         target[...] = out
         return target
     return out
+
+
+# ---- differentiable tensor operations --------------------------------------------------------------
+# Each runs a (weightless) layer, so inside a subclassed model's call() the active Tape records it and
+# the gradient flows; on plain arrays outside a tape they simply compute. On fastnn.Input tensors they
+# build Functional graph nodes. The layers get fixed names so no automatic layer name is consumed.
+
+def _run_layer(cls, inputs, name, **kwargs):
+    first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+    dtype = getattr(first, "dtype", None)
+    dtype = str(dtype) if dtype is not None and str(dtype) in ("float32", "float64") else None
+    return cls(name=name, dtype=dtype, **kwargs)(inputs)
+
+
+def _list(inputs, what):
+    if not isinstance(inputs, (list, tuple)):
+        raise ValueError(f"fastnn.ops.{what}: expected a list of tensors, received {type(inputs).__name__}")
+    return list(inputs)
+
+
+def add(x1, x2):
+    """Element-wise ``x1 + x2`` (broadcasting size-1 non-batch axes), differentiable on the tape."""
+    from fastnn.layers.merge import Add
+
+    return _run_layer(Add, [x1, x2], "ops_add")
+
+
+def subtract(x1, x2):
+    """Element-wise ``x1 - x2``, differentiable on the tape."""
+    from fastnn.layers.merge import Subtract
+
+    return _run_layer(Subtract, [x1, x2], "ops_subtract")
+
+
+def multiply(x1, x2):
+    """Element-wise ``x1 * x2``, differentiable on the tape."""
+    from fastnn.layers.merge import Multiply
+
+    return _run_layer(Multiply, [x1, x2], "ops_multiply")
+
+
+def maximum(x1, x2):
+    """Element-wise maximum; the gradient goes to the larger input (ties: x1)."""
+    from fastnn.layers.merge import Maximum
+
+    return _run_layer(Maximum, [x1, x2], "ops_maximum")
+
+
+def minimum(x1, x2):
+    """Element-wise minimum; the gradient goes to the smaller input (ties: x1)."""
+    from fastnn.layers.merge import Minimum
+
+    return _run_layer(Minimum, [x1, x2], "ops_minimum")
+
+
+def average(inputs):
+    """Element-wise mean of a list of tensors, differentiable on the tape."""
+    from fastnn.layers.merge import Average
+
+    return _run_layer(Average, _list(inputs, "average"), "ops_average")
+
+
+def concatenate(inputs, axis=-1):
+    """Joins a list of tensors along `axis` (default -1), differentiable on the tape."""
+    from fastnn.layers.merge import Concatenate
+
+    return _run_layer(Concatenate, _list(inputs, "concatenate"), "ops_concatenate", axis=axis)
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001  (Keras's name)
+    """Sum over `axis` (an int, tuple, or None for all non-batch axes); the batch axis is kept.
+
+    Differentiable on the tape: d sum / dx = 1 broadcast back over the reduced axes.
+    """
+    from fastnn.layers.reduce import Reduce
+
+    return _run_layer(Reduce, x, "ops_sum", op="sum", axis=axis, keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean over `axis` (an int, tuple, or None for all non-batch axes); the batch axis is kept.
+
+    Differentiable on the tape: d mean / dx = 1/n broadcast back over the reduced axes.
+    """
+    from fastnn.layers.reduce import Reduce
+
+    return _run_layer(Reduce, x, "ops_mean", op="mean", axis=axis, keepdims=keepdims)
+
+
+def scale(x, factor):
+    """``x * factor`` for a Python scalar `factor`, differentiable on the tape."""
+    from fastnn.layers.reduce import Scale
+
+    return _run_layer(Scale, x, "ops_scale", factor=factor)

@@ -20,11 +20,14 @@ def _builtin_classes():
     from fastnn.engine.sequential import Sequential
     from fastnn.engine.training import Model
 
+    from fastnn.layers import merge, reduce
+
     found = {"Sequential": Sequential, "Model": Model}
-    for attr in dir(layers_module):
-        obj = getattr(layers_module, attr)
-        if isinstance(obj, type) and issubclass(obj, Layer):
-            found[obj.__name__] = obj
+    for module in (merge, reduce, layers_module):
+        for attr in dir(module):
+            obj = getattr(module, attr)
+            if isinstance(obj, type) and issubclass(obj, Layer) and not attr.startswith("_"):
+                found[obj.__name__] = obj
     try:
         from fastnn.engine.functional import Functional
 

@@ -31,16 +31,21 @@ def _rows(model):
 def print_summary(model, print_fn=None):
     print_fn = print_fn or print
     rows = _rows(model)
-    headers = ("Layer (type)", "Output Shape", "Param #")
-    widths = [max(len(headers[i]), *(len(str(r[i])) for r in rows)) if rows else len(headers[i]) for i in range(3)]
+    # Rows of graph models carry a fourth column, "Connected to" (the inbound layer[node][tensor]s).
+    headers = ("Layer (type)", "Output Shape", "Param #", "Connected to")
+    ncols = 4 if rows and all(len(r) > 3 for r in rows) else 3
+    headers = headers[:ncols]
+    cells = [(str(r[0]), str(r[1]), f"{r[2]:,}") + ((str(r[3]),) if ncols == 4 else ()) for r in rows]
+    widths = [max(len(headers[i]), *(len(c[i]) for c in cells)) if cells else len(headers[i])
+              for i in range(ncols)]
     widths = [w + 2 for w in widths]
     total_width = sum(widths)
     print_fn(f'Model: "{model.name}"')
     print_fn("=" * total_width)
-    print_fn("".join(h.ljust(w) for h, w in zip(headers, widths)))
+    print_fn("".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
     print_fn("=" * total_width)
-    for r in rows:
-        print_fn(str(r[0]).ljust(widths[0]) + str(r[1]).ljust(widths[1]) + f"{r[2]:,}".ljust(widths[2]))
+    for c in cells:
+        print_fn("".join(v.ljust(w) for v, w in zip(c, widths)).rstrip())
     print_fn("=" * total_width)
     trainable_ids = {id(w) for w in model.trainable_weights}
     total = sum(w.size for w in model.weights)

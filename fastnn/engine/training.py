@@ -15,7 +15,21 @@ import numpy as np
 
 from fastnn.engine import data as data_utils
 from fastnn.engine.layer import Layer
-from fastnn.engine.tape import Tape, _flatten
+from fastnn.engine import tape_array
+from fastnn.engine.tape import Tape, _flatten, current_tape
+
+_USER_CALL = {}
+
+
+def _is_user_model(cls):
+    """Whether `cls.call` is user-written (a subclassed model) rather than Sequential/Functional's."""
+    found = _USER_CALL.get(cls)
+    if found is None:
+        from fastnn.engine.functional import Functional
+        from fastnn.engine.sequential import Sequential
+
+        found = _USER_CALL[cls] = cls.call not in (Sequential.call, Functional.call)
+    return found
 
 
 class _DeferredInterrupt:
@@ -120,7 +134,31 @@ class Model(Layer):
 
             self._dtype = config.standardize_dtype(None)
         self.built = True
-        return self.call(x, training=bool(training), **kwargs)
+        tape = current_tape()
+        if tape is None:
+            return self.call(x, training=bool(training), **kwargs)
+        # Under a tape: a subclassed model's call() is user code, whose numpy operations on layer outputs
+        # must raise instead of silently losing gradients (see fastnn.engine.tape_array); library models
+        # (Sequential, Functional) run on plain arrays, re-labelled at the boundary so the tape connects.
+        if x is not inputs:  # converted to the model's dtype: keep the gradient path through the cast
+            x = tape_array.record_casts(tape, inputs, x)
+        context = tape_array._context
+        caller_user = bool(context) and context[-1]
+        user = _is_user_model(type(self))
+        if caller_user:
+            tape_array.check_tracked(x, f"Model '{self.name}'")
+            if not user:
+                x = tape_array.to_library(tape, x)
+        context.append(user)
+        try:
+            out = self.call(x, training=bool(training), **kwargs)
+        finally:
+            context.pop()
+        if user:
+            tape_array.check_call_outputs(self, tape, x, out)
+        elif caller_user:
+            out = tape_array.to_user(tape, out)
+        return out
 
     def build(self, input_shape):
         """Create the weights by running the model once on zeros of `input_shape` (batch axis first)."""
