@@ -203,6 +203,8 @@ class Model(Layer):
         self._metrics = None
         self.compiled = True
         self.stop_training = False
+        # Which layers train is fixed here, as in Keras: change `trainable` later, then compile again.
+        self._trainable_snapshot = self._snapshot_trainable()
         from fastnn import losses as _losses
 
         # Resolve names now, so a typo fails at compile time as in Keras.
@@ -316,15 +318,40 @@ class Model(Layer):
                 penalty += float(v.regularizer(v.value))
         return penalty
 
+    def _snapshot_trainable(self):
+        """Record every (nested) layer's ``trainable`` flag: the step trains with the flags of compile time."""
+        snapshot, seen, stack = [], set(), [self]
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            snapshot.append((layer, layer._trainable))
+            stack.extend(getattr(layer, "_sublayers", ()))
+        return snapshot
+
     def _train_step(self, xs, ys, sws):
-        variables = self.trainable_weights
-        for v in variables:
-            v.grad.fill(0)
-        with Tape() as tape:
-            outputs = self._forward(xs, training=True)
-        total, per_output, grads = self._compute_loss(ys, outputs, sws, with_grad=True)
-        total += tape.activity_loss() + self._regularization_loss(self.weights)
-        tape.backward(outputs, grads)
+        # Trainability is the one captured by compile() (the Keras GAN recipe: discriminator.trainable =
+        # False before compiling the combined model freezes it there, while the discriminator compiled
+        # earlier still trains on its own train_on_batch). The flags are set to the snapshot for the step
+        # (so backward passes and the tape see them) and restored after it.
+        snapshot = getattr(self, "_trainable_snapshot", None) or ()
+        current = [(layer, layer._trainable) for layer, _ in snapshot]
+        for layer, flag in snapshot:
+            layer._trainable = flag
+        try:
+            with Tape() as tape:
+                outputs = self._forward(xs, training=True)
+            # Taken after the forward pass, so weights created by a lazy first build are included.
+            variables = self.trainable_weights
+            for v in variables:
+                v.grad.fill(0)
+            total, per_output, grads = self._compute_loss(ys, outputs, sws, with_grad=True)
+            total += tape.activity_loss() + self._regularization_loss(self.weights)
+            tape.backward(outputs, grads)
+        finally:
+            for layer, flag in current:
+                layer._trainable = flag
         for v in variables:
             if v.regularizer is not None:
                 v.grad += v.regularizer.gradient(v.value)
