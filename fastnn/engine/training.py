@@ -134,6 +134,9 @@ class Model(Layer):
 
             self._dtype = config.standardize_dtype(None)
         self.built = True
+        if self.__dict__.get("_saved_input_shapes") is None:  # what a saved subclassed model is rebuilt with
+            flat = x if isinstance(x, (list, tuple)) else [x]
+            self._saved_input_shapes = [[None] + [int(d) for d in np.shape(v)[1:]] for v in flat]
         tape = current_tape()
         if tape is None:
             return self.call(x, training=bool(training), **kwargs)
@@ -586,6 +589,25 @@ class Model(Layer):
         from fastnn.engine.summary import print_summary
 
         print_summary(self, print_fn=print_fn)
+
+    # ---- saving (fastnn.saving: a safe zip of JSON and raw tensors; any file name) ----
+    def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs):
+        """Save architecture, weights, compile config and optimizer state to `filepath` (atomic write)."""
+        from fastnn import saving
+
+        saving.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath, overwrite=True, **kwargs):
+        """Save the weights (``model.weights`` order) to `filepath` (atomic write)."""
+        from fastnn import saving
+
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Load weights saved by ``save_weights`` or ``save``; shapes are checked before anything changes."""
+        from fastnn import saving
+
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     def get_compile_config(self):
         from fastnn import losses as _losses
