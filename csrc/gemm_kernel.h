@@ -148,7 +148,7 @@
  * mr at row mr-1 so edge tiles of an unpacked A never read outside it. */
 static inline __attribute__((always_inline)) GK_TARGET void
 GK_BODY(int64_t kc, const GK_T *a, int64_t rs, int64_t cs, const GK_T *restrict b, GK_VEC acc[GK_MR][GK_NV],
-        int mr, int clamp)
+        int mr, int clamp, const int nv)
 {
     const GK_T *ar[GK_MR];
     _Pragma("GCC unroll 8") for (int i = 0; i < GK_MR; ++i)
@@ -157,10 +157,10 @@ GK_BODY(int64_t kc, const GK_T *a, int64_t rs, int64_t cs, const GK_T *restrict 
         _Pragma("GCC unroll 8") for (int v = 0; v < GK_NV; ++v) acc[i][v] = V_ZERO();
     for (int64_t p = 0; p < kc; ++p) {
         GK_VEC bv[GK_NV];
-        _Pragma("GCC unroll 8") for (int v = 0; v < GK_NV; ++v) bv[v] = V_LOADA(b + v * GK_VL);
+        _Pragma("GCC unroll 8") for (int v = 0; v < nv; ++v) bv[v] = V_LOADA(b + v * GK_VL);
         _Pragma("GCC unroll 8") for (int i = 0; i < GK_MR; ++i) {
             GK_VEC ai = V_SET1(ar[i][p * cs]);
-            _Pragma("GCC unroll 8") for (int v = 0; v < GK_NV; ++v) acc[i][v] = V_FMA(ai, bv[v], acc[i][v]);
+            _Pragma("GCC unroll 8") for (int v = 0; v < nv; ++v) acc[i][v] = V_FMA(ai, bv[v], acc[i][v]);
         }
         b += GK_NR;
     }
@@ -170,14 +170,28 @@ GK_TARGET static void GK_NAME(int64_t kc, const GK_T *a, int64_t rs_a, int64_t c
                               GK_T *c, int64_t ldc, int mr, int nr, GK_T alpha, GK_T beta, const GK_T *bias)
 {
     GK_VEC acc[GK_MR][GK_NV];
-    if (mr == GK_MR && rs_a == 1 && cs_a == GK_MR)
-        GK_BODY(kc, a, 1, GK_MR, b, acc, mr, 0);  /* packed A */
-    else if (mr == GK_MR && cs_a == 1)
-        GK_BODY(kc, a, rs_a, 1, b, acc, mr, 0);   /* row-major A, 6 row pointers */
-    else if (mr == GK_MR && rs_a == 1)
-        GK_BODY(kc, a, 1, cs_a, b, acc, mr, 0);   /* transposed A: 6 adjacent elements per k */
-    else
-        GK_BODY(kc, a, rs_a, cs_a, b, acc, mr, 1); /* bottom edge: rows clamped to mr */
+    /* Right-edge tiles compute only the vectors that hold stored columns (same per-element chain). */
+    const int nv = (nr + GK_VL - 1) / GK_VL;
+#define GK_BY_A(NVC)                                                                            \
+    do {                                                                                        \
+        if (mr == GK_MR && rs_a == 1 && cs_a == GK_MR)                                          \
+            GK_BODY(kc, a, 1, GK_MR, b, acc, mr, 0, NVC);  /* packed A */                        \
+        else if (mr == GK_MR && cs_a == 1)                                                      \
+            GK_BODY(kc, a, rs_a, 1, b, acc, mr, 0, NVC);   /* row-major A, 6 row pointers */     \
+        else if (mr == GK_MR && rs_a == 1)                                                      \
+            GK_BODY(kc, a, 1, cs_a, b, acc, mr, 0, NVC);   /* transposed A: adjacent per k */    \
+        else                                                                                    \
+            GK_BODY(kc, a, rs_a, cs_a, b, acc, mr, 1, NVC); /* bottom edge: rows clamped */     \
+    } while (0)
+    if (nv >= GK_NV) GK_BY_A(GK_NV);
+#if GK_NV > 3
+    else if (nv == 3) GK_BY_A(3);
+#endif
+#if GK_NV > 2
+    else if (nv == 2) GK_BY_A(2);
+#endif
+    else GK_BY_A(1);
+#undef GK_BY_A
 
     /* Epilogue, identical for full and edge tiles: out = alpha*acc (+ beta*C) (+ bias). */
     const GK_VEC va = V_SET1(alpha), vbeta = V_SET1(beta);

@@ -233,3 +233,17 @@ def test_bad_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match="read-only"):
         matmul(f, np.ones((4, 2)), out=ro)
     assert not ro.any()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_out_aliasing_an_input_is_safe(dtype):
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((9, 9)).astype(dtype)
+    b = rng.standard_normal((9, 9)).astype(dtype)
+    want = a.astype(np.float64) @ b
+    matmul(a, b, out=a)
+    np.testing.assert_allclose(a, want, rtol=_tol(dtype, 9), atol=_tol(dtype, 9))
+    c = rng.standard_normal((9, 9)).astype(dtype)
+    want = c.T.astype(np.float64) @ b + c
+    matmul(c, b, transpose_a=True, out=c, beta=1.0)  # out overlaps a transposed view of itself
+    np.testing.assert_allclose(c, want, rtol=_tol(dtype, 9) * 4, atol=_tol(dtype, 9) * 4)
