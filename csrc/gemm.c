@@ -29,9 +29,19 @@
 #define FNN_DIRECT_N_MAX 384
 #define FNN_MT_MIN_FLOP 2e6
 
+static int fnn_fail_alloc; /* test hook, see fnn_gemm_test_fail_alloc */
+
+int fnn_gemm_test_fail_alloc(int on)
+{
+    int old = fnn_fail_alloc;
+    fnn_fail_alloc = on;
+    return old;
+}
+
 /* 64-byte aligned pack buffer (size rounded up as C11 aligned_alloc requires); NULL on failure. */
 static void *fnn_pack_alloc(size_t bytes)
 {
+    if (fnn_fail_alloc) return NULL;
     bytes = (bytes + 63) / 64 * 64;
     return aligned_alloc(64, bytes ? bytes : 64);
 }

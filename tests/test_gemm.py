@@ -247,3 +247,21 @@ def test_out_aliasing_an_input_is_safe(dtype):
     want = c.T.astype(np.float64) @ b + c
     matmul(c, b, transpose_a=True, out=c, beta=1.0)  # out overlaps a transposed view of itself
     np.testing.assert_allclose(c, want, rtol=_tol(dtype, 9) * 4, atol=_tol(dtype, 9) * 4)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("m,k,n,ta,tb", [(300, 500, 400, 0, 0), (420, 390, 530, 1, 1), (128, 784, 256, 0, 1),
+                                         (4608, 64, 288, 0, 1)])
+def test_allocation_failure_falls_back_bit_identically(isa, dtype, m, k, n, ta, tb):
+    """Without heap pack buffers (packed engine -> direct engine -> one stack panel) nothing changes."""
+    rng = np.random.default_rng(9)
+    a, b = _operands(rng, m, n, k, ta, tb, dtype)
+    bias = rng.standard_normal(n).astype(dtype)
+    normal = _raw(ta, tb, a, b, np.full((m, n), np.nan, dtype), 1.0, 0.0, bias, 2)
+    _gemm._test_fail_alloc(True)
+    try:
+        starved = [_raw(ta, tb, a, b, np.full((m, n), np.nan, dtype), 1.0, 0.0, bias, t) for t in (1, 2)]
+    finally:
+        _gemm._test_fail_alloc(False)
+    for s in starved:
+        assert np.array_equal(s, normal)

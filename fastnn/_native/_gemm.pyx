@@ -1,7 +1,8 @@
 """GEMM wrappers: checked in Python (fastnn.ops.matmul), raw pointers and strides here, GIL released."""
 cimport numpy as cnp
 from libc.stdint cimport int64_t
-from fastnn._native.cfastnn cimport fnn_gemm_f32, fnn_gemm_f64, fnn_gemm_ref_f32, fnn_gemm_ref_f64
+from fastnn._native.cfastnn cimport (fnn_gemm_f32, fnn_gemm_f64, fnn_gemm_ref_f32, fnn_gemm_ref_f64,
+                                     fnn_gemm_test_fail_alloc)
 
 cnp.import_array()
 
@@ -83,3 +84,8 @@ def overlap(x, y):
     _extent(<cnp.ndarray>x, &xl, &xh)
     _extent(<cnp.ndarray>y, &yl, &yh)
     return xl < yh and yl < xh and xl < xh and yl < yh
+
+
+def _test_fail_alloc(bint on):
+    """Tests only: make every GEMM pack-buffer allocation fail (True) or behave normally (False)."""
+    return bool(fnn_gemm_test_fail_alloc(on))
