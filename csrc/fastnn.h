@@ -44,6 +44,9 @@ void fnn_gemm_f32(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
 void fnn_gemm_f64(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
                   double alpha, const double *A, int64_t lda, const double *B, int64_t ldb,
                   double beta, double *C, int64_t ldc, const double *bias, int n_threads);
+/* Test hook: while `on` is nonzero every GEMM pack-buffer allocation fails, so the tests exercise the
+ * fallbacks (direct engine, then one stack panel per thread); results must not change. Returns the old value. */
+int fnn_gemm_test_fail_alloc(int on);
 /* Plain triple loop with the same contract, single-threaded; the tests' reference. */
 void fnn_gemm_ref_f32(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
                       float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
