@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdint.h>
 #include "fastnn.h"
+#include "fnn_expf.h"
 
 /* Below this many elements a kernel runs on one thread (thread start-up costs more than the work). */
 #define ELT_PAR_MIN 32768
@@ -76,12 +77,16 @@ void fnn_dropout_mask(int64_t n, uint64_t seed, double rate, uint8_t *keep, int 
 
 #define T float
 #define SFX(f) f##_f32
+#define EXPT(v) fnn_expf(v)
 #include "eltwise_impl.h"
 #undef T
 #undef SFX
+#undef EXPT
 
 #define T double
 #define SFX(f) f##_f64
+#define EXPT(v) exp(v)
 #include "eltwise_impl.h"
 #undef T
 #undef SFX
+#undef EXPT

@@ -107,27 +107,22 @@ void SFX(fnn_act_backward)(int kind, int64_t n, const T *a, const T *dy, T *dx, 
 
 /* ---------------- softmax over the last axis ---------------- */
 
+#include "row_math_impl.h"
+
 static void SFX(softmax_row)(int64_t cols, const T *x, T *y, int log_out)
 {
-    T mx = -INFINITY;
-    for (int64_t j = 0; j < cols; j++)
-        mx = x[j] > mx ? x[j] : mx;
-    if (!(mx > -INFINITY))  /* all -inf (or NaN): avoid inf - inf; the result is NaN like numpy's */
-        mx = isnan(mx) ? mx : 0;
-    double sum = 0;
+    T mx;
     if (log_out) {
-        for (int64_t j = 0; j < cols; j++)
-            sum += (double)exp(x[j] - mx);
-        const T lse = mx + (T)log(sum);
+        /* y may alias x: the exponentials go through the stack, then y = x - lse */
+        const T lse = (T)SFX(row_lse)(cols, x, NULL, &mx, NULL);
         for (int64_t j = 0; j < cols; j++)
             y[j] = x[j] - lse;
     } else {
-        for (int64_t j = 0; j < cols; j++) {
-            const T e = exp(x[j] - mx);
-            y[j] = e;
-            sum += (double)e;
-        }
-        const T inv = (T)(1.0 / sum);
+        mx = SFX(row_max)(cols, x);
+        if (isinf(mx) && mx < 0)
+            mx = 0;
+        SFX(exp_shift)(cols, x, mx, y);  /* elementwise, so safe when y == x */
+        const T inv = (T)(1.0 / SFX(row_sum)(cols, y));
         for (int64_t j = 0; j < cols; j++)
             y[j] *= inv;
     }

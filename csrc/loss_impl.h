@@ -1,40 +1,28 @@
 /* Template body of loss.c, included once per float type (T, SFX as in eltwise_impl.h). */
 
-/* Max and log-sum-exp of one row of logits. */
-static inline void SFX(row_lse)(int64_t cols, const T *z, T *max_out, double *lse_out)
-{
-    T mx = -INFINITY;
-    for (int64_t j = 0; j < cols; j++)
-        mx = z[j] > mx ? z[j] : mx;
-    if (isinf(mx) && mx < 0)
-        mx = 0;
-    double s = 0;
-    for (int64_t j = 0; j < cols; j++)
-        s += (double)exp(z[j] - mx);
-    *max_out = mx;
-    *lse_out = (double)mx + log(s);
-}
+#include "row_math_impl.h"
 
 /* One row of sparse softmax cross-entropy: returns the loss, writes the scaled gradient. */
 static inline double SFX(xent_sparse_row)(int64_t cols, const T *z, int64_t label, double gscale, T *g)
 {
     T mx;
-    double lse;
-    SFX(row_lse)(cols, z, &mx, &lse);
-    const double loss = lse - (double)z[label];
+    double s;
+    const double lse = SFX(row_lse)(cols, z, g, &mx, &s);
     if (g) {
+        /* g holds exp(z - mx); softmax = that / s */
+        const T f = (T)(gscale / s);
         for (int64_t j = 0; j < cols; j++)
-            g[j] = (T)(exp((double)z[j] - lse) * gscale);
+            g[j] *= f;
         g[label] -= (T)gscale;
     }
-    return loss;
+    return lse - (double)z[label];
 }
 
 static inline double SFX(xent_dense_row)(int64_t cols, const T *z, const T *t, double ls, double gscale, T *g)
 {
     T mx;
-    double lse;
-    SFX(row_lse)(cols, z, &mx, &lse);
+    double s;
+    const double lse = SFX(row_lse)(cols, z, g, &mx, &s);
     const double keep = 1.0 - ls, add = cols > 0 ? ls / (double)cols : 0.0;
     double loss = 0, tsum = 0;
     for (int64_t j = 0; j < cols; j++) {
@@ -42,11 +30,12 @@ static inline double SFX(xent_dense_row)(int64_t cols, const T *z, const T *t, d
         loss += tj * (lse - (double)z[j]);
         tsum += tj;
     }
-    if (g)
-        for (int64_t j = 0; j < cols; j++) {
-            const double tj = (double)t[j] * keep + add;
-            g[j] = (T)((exp((double)z[j] - lse) * tsum - tj) * gscale);
-        }
+    if (g) {
+        const T f = (T)(tsum * gscale / s);
+        const T tk = (T)(keep * gscale), ta = (T)(add * gscale);
+        for (int64_t j = 0; j < cols; j++)
+            g[j] = g[j] * f - (t[j] * tk + ta);
+    }
     return loss;
 }
 
