@@ -12,19 +12,22 @@
 /* Below this many elements a thread team costs more than it saves. */
 #define OPTIM_PARALLEL_MIN (4 * FNN_OPTIM_CHUNK)
 
-/* chunk bodies: chunk_<base>_<isa>_<dtype> */
+/* chunk bodies: chunk_<base>_<isa>_<dtype>. AVX-512F implies FMA in GCC, which would contract a*b + c
+ * differently from the generic path and the reference: contraction stays off in every variant so all
+ * paths round identically (also under FASTNN_NATIVE=1). */
+#define NO_CONTRACT optimize("fp-contract=off")
 #define CHUNK(base, isa) FNN_CAT5(chunk_, base, _##isa, _, SFX)
 
 #define T float
 #define SQRT sqrtf
 #define SFX f32
 #define NAME(base) CHUNK(base, generic)
-#define ATTR
+#define ATTR __attribute__((NO_CONTRACT))
 #include "optim_chunk.h"
 #undef NAME
 #undef ATTR
 #define NAME(base) CHUNK(base, avx512)
-#define ATTR __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+#define ATTR __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"), NO_CONTRACT))
 #include "optim_chunk.h"
 #undef NAME
 #undef ATTR
@@ -37,12 +40,12 @@
 #define SQRT sqrt
 #define SFX f64
 #define NAME(base) CHUNK(base, generic)
-#define ATTR
+#define ATTR __attribute__((NO_CONTRACT))
 #include "optim_chunk.h"
 #undef NAME
 #undef ATTR
 #define NAME(base) CHUNK(base, avx512)
-#define ATTR __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+#define ATTR __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq"), NO_CONTRACT))
 #include "optim_chunk.h"
 #undef NAME
 #undef ATTR

@@ -1,9 +1,9 @@
 /* Element-wise bodies of the fused optimizer updates, one chunk at a time.
  *
  * Template: include with T (float/double), SQRT (sqrtf/sqrt), NAME(base) (the function name for this
- * dtype and ISA variant) and ATTR (a target attribute or nothing) defined. optim.c instantiates it for
- * {float, double} x {generic, avx512}. The AVX-512 variant enables no FMA, so no multiply-add is
- * contracted and both variants round every operation identically (bit-identical results).
+ * dtype and ISA variant) and ATTR (target / optimize attributes) defined. optim.c instantiates it for
+ * {float, double} x {generic, avx512} with floating-point contraction off, so no multiply-add is fused
+ * and every variant rounds each operation identically (bit-identical results).
  *
  * Every body first prepares the gradient exactly as Keras does before an update:
  *   g = g * grad_scale            (loss-scale undo and clipnorm / global_clipnorm factor; 1 when off)
