@@ -7,21 +7,19 @@ from fastnn._native import _gemm
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def _as_operand(x, name):
+def _as_operand(x):
     """Return (array, leading_dim, transposed) describing x without copying when its layout allows.
 
     A row-major view (unit inner stride) is used as is; a column-major view is used as its
     transpose; anything else (negative, zero or gapped inner strides) is copied once.
     """
-    item = x.itemsize
-    rows, cols = x.shape
-    s0, s1 = x.strides
-    if (s1 == item or cols <= 1) and s0 > 0 and s0 % item == 0 and s0 // item >= max(cols, 1):
-        return x, s0 // item, False
-    if (s0 == item or rows <= 1) and s1 > 0 and s1 % item == 0 and s1 // item >= max(rows, 1):
-        return x.T, s1 // item, True
+    ld = _gemm.layout(x)
+    if ld > 0:
+        return x, ld, False
+    if ld < 0:
+        return x.T, -ld, True
     x = np.ascontiguousarray(x)
-    return x, max(cols, 1), False
+    return x, max(x.shape[1], 1), False
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False, out=None, alpha=1.0, beta=0.0):
@@ -71,15 +69,15 @@ def matmul(a, b, transpose_a=False, transpose_b=False, out=None, alpha=1.0, beta
             raise ValueError("matmul: out is read-only")
         target = out
         rows_ok = out.strides[1] == out.itemsize or n <= 1
-        if not rows_ok or out.strides[0] < max(n, 1) * out.itemsize or np.may_share_memory(out, a) \
-                or np.may_share_memory(out, b):
+        if not rows_ok or out.strides[0] < max(n, 1) * out.itemsize or _gemm.overlap(out, a) \
+                or _gemm.overlap(out, b):
             out = np.array(out, order="C") if beta != 0 else np.empty((m, n), dtype=a.dtype)
     else:
         out = np.empty((m, n), dtype=a.dtype)
         beta = 0.0
     if m and n:
-        pa, lda, flip_a = _as_operand(op_a, "a")
-        pb, ldb, flip_b = _as_operand(op_b, "b")
+        pa, lda, flip_a = _as_operand(op_a)
+        pb, ldb, flip_b = _as_operand(op_b)
         ldc = out.strides[0] // out.itemsize if m > 1 else max(n, 1)
         _gemm.gemm(flip_a, flip_b, m, n, k, float(alpha), pa, lda, pb, ldb, float(beta), out, ldc, None,
                    get_num_threads())

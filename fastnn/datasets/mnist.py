@@ -1,0 +1,103 @@
+"""MNIST from local files (no download): the four IDX files or Keras's mnist.npz.
+
+fastnn never downloads anything. Put the files in a directory and pass it to `load_data`, or place them
+in the default directory `$FASTNN_DATA/mnist` (FASTNN_DATA defaults to ~/.fastnn/datasets).
+"""
+import os
+
+import numpy as np
+
+from fastnn.datasets.idx import DEFAULT_MAX_BYTES, read_idx
+
+# Accepted spellings of each file ("-idx3-" as on LeCun's page, ".idx3-" as in common mirrors).
+FILES = {
+    "x_train": ("train-images-idx3-ubyte", "train-images.idx3-ubyte"),
+    "y_train": ("train-labels-idx1-ubyte", "train-labels.idx1-ubyte"),
+    "x_test": ("t10k-images-idx3-ubyte", "t10k-images.idx3-ubyte"),
+    "y_test": ("t10k-labels-idx1-ubyte", "t10k-labels.idx1-ubyte"),
+}
+
+
+def default_directory():
+    """`$FASTNN_DATA/mnist`, FASTNN_DATA defaulting to ~/.fastnn/datasets."""
+    root = os.environ.get("FASTNN_DATA") or os.path.join(os.path.expanduser("~"), ".fastnn", "datasets")
+    return os.path.join(root, "mnist")
+
+
+def _help(where):
+    names = ", ".join(f"{names[0]}[.gz]" for names in FILES.values())
+    return (f"MNIST files not found in {where}. fastnn does not download data: put the four MNIST IDX files "
+            f"({names}) in that directory, or pass their directory (or a Keras 'mnist.npz' file) as "
+            f"mnist.load_data(path). The default directory is {default_directory()} "
+            "(set FASTNN_DATA to change it). Copies are distributed by, e.g., the Keras project "
+            "(https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz) and PyTorch's mirror "
+            "(https://ossci-datasets.s3.amazonaws.com/mnist/).")
+
+
+def _find(directory, names):
+    for name in names:
+        for candidate in (name, name + ".gz"):
+            full = os.path.join(directory, candidate)
+            if os.path.isfile(full):
+                return full
+    return None
+
+
+def _load_npz(path):
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            missing = [key for key in FILES if key not in archive.files]
+            if missing:
+                raise ValueError(f"{path}: not a Keras mnist.npz file: missing arrays {missing} "
+                                 f"(found {archive.files})")
+            arrays = {key: archive[key] for key in FILES}
+    except (OSError, EOFError) as error:
+        raise ValueError(f"{path}: unreadable .npz file: {error}") from None
+    return arrays
+
+
+def _check(arrays, where):
+    for split in ("train", "test"):
+        images, labels = arrays["x_" + split], arrays["y_" + split]
+        if images.ndim != 3 or images.dtype != np.uint8:
+            raise ValueError(f"{where}: {split} images must be uint8 of shape (n, rows, cols), read "
+                             f"{images.dtype} {images.shape}")
+        if labels.ndim != 1 or labels.dtype != np.uint8:
+            raise ValueError(f"{where}: {split} labels must be uint8 of shape (n,), read {labels.dtype} "
+                             f"{labels.shape}")
+        if images.shape[0] != labels.shape[0]:
+            raise ValueError(f"{where}: {images.shape[0]} {split} images but {labels.shape[0]} labels")
+
+
+def load_data(path=None, max_bytes=DEFAULT_MAX_BYTES):
+    """Load MNIST (or any MNIST-format data, e.g. Fashion-MNIST) from local files.
+
+    Args:
+        path: a directory holding train-images-idx3-ubyte, train-labels-idx1-ubyte,
+            t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each optionally gzip-compressed, '.gz'),
+            or a Keras-format 'mnist.npz'; None for the default directory (see `default_directory`).
+        max_bytes: per-file size limit passed to the IDX reader.
+
+    Returns:
+        `(x_train, y_train), (x_test, y_test)`: uint8 images of shape (n, 28, 28), uint8 labels.
+
+    Raises:
+        FileNotFoundError: the files are not there (the message says where to put them).
+        ValueError: a malformed file.
+    """
+    path = default_directory() if path is None else os.fspath(path)
+    if os.path.isfile(path):
+        arrays = _load_npz(path)
+    elif os.path.isdir(path):
+        found = {key: _find(path, names) for key, names in FILES.items()}
+        if all(found.values()):
+            arrays = {key: read_idx(file, max_bytes=max_bytes) for key, file in found.items()}
+        elif os.path.isfile(os.path.join(path, "mnist.npz")):
+            arrays = _load_npz(os.path.join(path, "mnist.npz"))
+        else:
+            missing = [FILES[key][0] for key, file in found.items() if file is None]
+            raise FileNotFoundError(_help(path) + f" Missing: {missing}.")
+    else:
+        raise FileNotFoundError(_help(path))
+    _check(arrays, path)
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
