@@ -288,6 +288,8 @@ class Model(Layer):
     def _forward(self, xs, training):
         """Run the model on a list of input arrays; return the outputs as a list."""
         out = self(xs[0] if len(xs) == 1 else xs, training=training)
+        if isinstance(out, dict):  # a Functional model with a dict of outputs: order by output_names
+            return [out[name] for name in self.output_names]
         return out if isinstance(out, list) else list(out) if isinstance(out, tuple) else [out]
 
     def _compute_loss(self, ys, outputs, sws, with_grad):
