@@ -209,7 +209,8 @@ def save_weights(model, filepath, overwrite=True):
         raise FileExistsError(f"{filepath!r} exists and overwrite=False")
     if not model.built:
         raise ValueError(f"Model '{model.name}' is not built yet: call it on data before saving weights")
-    config = {"weight_count": len(model.weights), "weight_paths": [w.path for w in model.weights]}
+    config = {"weight_count": len(model.weights), "weight_paths": [w.path for w in model.weights],
+              "build_input_shapes": _build_config(model)}
     _write_archive(filepath, "weights", config, _weight_entries(model))
 
 
