@@ -2,7 +2,9 @@
 
 Each residual block is conv 3x3 -> BatchNorm -> ReLU -> conv 3x3 -> BatchNorm, added to its input
 (a 1x1 convolution projects the shortcut when the number of channels or the stride changes), then ReLU:
-the Functional API with `layers.add([...])` shortcuts, as in Keras.
+the Functional API with `layers.add([...])` shortcuts, as in Keras. BatchNormalization uses momentum=0.9:
+with only ~40 steps per epoch, Keras's default 0.99 leaves the moving statistics (used at evaluation)
+lagging far behind the batch statistics for the first epochs.
 
     python examples/resnet_cnn.py
 """
@@ -23,19 +25,19 @@ x_test = (x_test.astype("float32") / 16.0)[..., None]
 def residual_block(x, filters, stride=1):
     shortcut = x
     y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False)(x)
-    y = layers.BatchNormalization()(y)
+    y = layers.BatchNormalization(momentum=0.9)(y)
     y = layers.Activation("relu")(y)
     y = layers.Conv2D(filters, 3, padding="same", use_bias=False)(y)
-    y = layers.BatchNormalization()(y)
+    y = layers.BatchNormalization(momentum=0.9)(y)
     if stride != 1 or shortcut.shape[-1] != filters:
         shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False)(shortcut)
-        shortcut = layers.BatchNormalization()(shortcut)
+        shortcut = layers.BatchNormalization(momentum=0.9)(shortcut)
     return layers.Activation("relu")(layers.add([y, shortcut]))
 
 
 inputs = fastnn.Input(shape=(8, 8, 1))
 x = layers.Conv2D(16, 3, padding="same", use_bias=False)(inputs)
-x = layers.BatchNormalization()(x)
+x = layers.BatchNormalization(momentum=0.9)(x)
 x = layers.Activation("relu")(x)
 x = residual_block(x, 16)
 x = residual_block(x, 32, stride=2)   # 8x8 -> 4x4
