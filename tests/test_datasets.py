@@ -184,6 +184,34 @@ def test_mnist_errors(tmp_path, monkeypatch):
     np.savez(tmp_path / "other.npz", a=np.zeros(2))
     with pytest.raises(ValueError, match="missing arrays"):
         mnist.load_data(tmp_path / "other.npz")
+    (tmp_path / "not.npz").write_bytes(b"\x00\x00\x08\x01garbage")
+    with pytest.raises(ValueError, match="not a readable .npz"):
+        mnist.load_data(tmp_path / "not.npz")
+
+
+def test_mnist_npz_with_lying_header_is_refused(tmp_path):
+    import io
+    import zipfile
+
+    good = {"x_train": np.zeros((2, 28, 28), np.uint8), "y_train": np.zeros(2, np.uint8),
+            "x_test": np.zeros((1, 28, 28), np.uint8), "y_test": np.zeros(1, np.uint8)}
+    path = tmp_path / "hostile.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        for key, value in good.items():
+            buffer = io.BytesIO()
+            np.save(buffer, value)
+            data = buffer.getvalue()
+            if key == "x_train":  # claim 10^12 images in the header, keep the small payload
+                data = data.replace(b"(2, 28, 28)", b"(1000000000000, 28, 28)")
+            archive.writestr(key + ".npy", data)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="cannot hold"):
+            mnist.load_data(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 2 ** 20
 
 
 def test_package_exports():
