@@ -71,6 +71,10 @@ def _load_npz(path, max_bytes):
                     arrays[key] = np.lib.format.read_array(member, allow_pickle=False)
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise ValueError(f"{path}: not a readable .npz archive: {error}") from None
+    except ValueError as error:
+        if str(error).startswith(str(path)):
+            raise
+        raise ValueError(f"{path}: malformed array in the .npz archive: {error}") from None
     return arrays
 
 
