@@ -106,7 +106,7 @@ class CallbackList(Callback):
         for item in callbacks:
             self._check(item)
             self.callbacks.append(item)
-        from fastnn.callbacks.logging import History, ProgbarLogger
+        from fastnn.callbacks.loggers import History, ProgbarLogger
 
         self._history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
         self._progbar = next((cb for cb in self.callbacks if isinstance(cb, ProgbarLogger)), None)

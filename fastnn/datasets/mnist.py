@@ -3,7 +3,9 @@
 fastnn never downloads anything. Put the files in a directory and pass it to `load_data`, or place them
 in the default directory `$FASTNN_DATA/mnist` (FASTNN_DATA defaults to ~/.fastnn/datasets).
 """
+import math
 import os
+import zipfile
 
 import numpy as np
 
@@ -43,16 +45,36 @@ def _find(directory, names):
     return None
 
 
-def _load_npz(path):
+def _load_npz(path, max_bytes):
+    """The four arrays of a Keras-format mnist.npz, checking each member's header before reading it."""
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            missing = [key for key in FILES if key not in archive.files]
+        with zipfile.ZipFile(path) as archive:
+            members = {name[:-4] if name.endswith(".npy") else name: name for name in archive.namelist()}
+            missing = [key for key in FILES if key not in members]
             if missing:
                 raise ValueError(f"{path}: not a Keras mnist.npz file: missing arrays {missing} "
-                                 f"(found {archive.files})")
-            arrays = {key: archive[key] for key in FILES}
-    except (OSError, EOFError) as error:
-        raise ValueError(f"{path}: unreadable .npz file: {error}") from None
+                                 f"(found {sorted(members)})")
+            arrays = {}
+            for key in FILES:
+                info = archive.getinfo(members[key])
+                with archive.open(info) as member:
+                    version = np.lib.format.read_magic(member)
+                    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                        np.lib.format.read_array_header_2_0
+                    shape, _, dtype = read_header(member)
+                declared = dtype.itemsize * math.prod(shape)
+                if dtype.hasobject or declared > min(max_bytes, info.file_size):
+                    raise ValueError(f"{path}: array {key!r} declares {dtype} {shape} ({declared} bytes), which "
+                                     f"its archive entry of {info.file_size} bytes cannot hold (or above "
+                                     f"max_bytes={max_bytes})")
+                with archive.open(info) as member:
+                    arrays[key] = np.lib.format.read_array(member, allow_pickle=False)
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ValueError(f"{path}: not a readable .npz archive: {error}") from None
+    except ValueError as error:
+        if str(error).startswith(str(path)):
+            raise
+        raise ValueError(f"{path}: malformed array in the .npz archive: {error}") from None
     return arrays
 
 
@@ -87,13 +109,13 @@ def load_data(path=None, max_bytes=DEFAULT_MAX_BYTES):
     """
     path = default_directory() if path is None else os.fspath(path)
     if os.path.isfile(path):
-        arrays = _load_npz(path)
+        arrays = _load_npz(path, max_bytes)
     elif os.path.isdir(path):
         found = {key: _find(path, names) for key, names in FILES.items()}
         if all(found.values()):
             arrays = {key: read_idx(file, max_bytes=max_bytes) for key, file in found.items()}
         elif os.path.isfile(os.path.join(path, "mnist.npz")):
-            arrays = _load_npz(os.path.join(path, "mnist.npz"))
+            arrays = _load_npz(os.path.join(path, "mnist.npz"), max_bytes)
         else:
             missing = [FILES[key][0] for key, file in found.items() if file is None]
             raise FileNotFoundError(_help(path) + f" Missing: {missing}.")

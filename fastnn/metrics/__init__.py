@@ -1,5 +1,7 @@
 """Metrics with Keras 3 names and semantics, `get()` to resolve compile(metrics=...) entries, and
 whole-dataset helpers (`confusion_matrix`, `classification_report`)."""
+import numpy as np
+
 from fastnn.metrics.accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                                      SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy,
                                      binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
@@ -69,7 +71,7 @@ class _ShapeResolvedAccuracy(MeanMetricWrapper):
 
     def _resolve_and_call(self, y_true, y_pred):
         if self._resolved is None:
-            true_shape, pred_shape = _shape(y_true), _shape(y_pred)
+            true_shape, pred_shape = np.shape(y_true), np.shape(y_pred)
             if len(pred_shape) <= 1 or pred_shape[-1] == 1:
                 self._resolved = binary_accuracy
             elif len(true_shape) == len(pred_shape) - 1 or (len(true_shape) == len(pred_shape)
@@ -81,12 +83,6 @@ class _ShapeResolvedAccuracy(MeanMetricWrapper):
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}
-
-
-def _shape(values):
-    import numpy as np
-
-    return np.shape(values)
 
 
 def _loss_names(loss):

@@ -1,6 +1,6 @@
 """A Keras-style text progress bar.
 
-On a terminal the bar redraws itself in place with '\\r'; when the output is a file or a pipe (CI logs,
+On a terminal (or in Jupyter) the bar redraws itself in place with '\\r'; when the output is a file or a pipe (CI logs,
 `nohup`, notebooks that capture stdout) it prints one newline-terminated line per finished bar only,
 so logs stay readable.
 """
@@ -71,6 +71,9 @@ class Progbar:
 
     @staticmethod
     def _is_dynamic(stream):
+        # Terminals and Jupyter (whose stdout is not a TTY but renders '\r') redraw in place.
+        if "ipykernel" in sys.modules:
+            return True
         isatty = getattr(stream, "isatty", None)
         try:
             return bool(isatty and isatty())
