@@ -202,3 +202,17 @@ def test_merge_layer_objects_inside_call():
             return self.dot([self.add([h, self.d2(h)]), h])
 
     check_gradients(WithLayers(), np.random.default_rng(3).standard_normal((2, 4)))
+
+
+def test_subclassed_model_inside_functional_and_sequential():
+    inner = Residual(units=3, dtype="float64")
+    inp = fastnn.Input((3,), dtype="float64")
+    h = Dense(3, activation="tanh", dtype="float64")(inp)
+    out = merge.Add(dtype="float64")([inner(h), Dense(2, dtype="float64")(h)])
+    model = fastnn.Model(inp, out)
+    assert model.output_shape == (None, 2)
+    x = np.random.default_rng(4).standard_normal((2, 3))
+    check_gradients(model, x)
+    seq = fastnn.Sequential([fastnn.layers.InputLayer(shape=(3,), dtype="float64"), Residual(units=3, dtype="float64"),
+                             Dense(1, dtype="float64")], dtype="float64")
+    check_gradients(seq, x)

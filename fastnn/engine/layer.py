@@ -226,8 +226,8 @@ class Layer:
             return type(x)(self._convert_input(v) for v in x)
         if isinstance(x, Variable):
             x = x.value
-        # np.asanyarray keeps a TapeArray (a recorded layer output) the same object: the tape knows it by id.
-        arr = np.asanyarray(x) if isinstance(x, np.ndarray) else np.asarray(x)
+        # A TapeArray (a recorded layer output) stays the same object: the tape knows it by id.
+        arr = x if isinstance(x, tape_array.TapeArray) else np.asarray(x)
         dt = self._dtype or config.standardize_dtype(None)
         if arr.dtype != dt:
             if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):

@@ -9,8 +9,9 @@ alternative (``fastnn.ops.add``, ``fastnn.layers.Add``, ...). Layers always rece
 (``Layer._run`` unwraps), library models (Sequential, Functional) run on plain arrays, and nothing is
 wrapped outside a Tape, so inference pays nothing.
 
-After the Tape's ``with`` block has exited, TapeArrays behave like plain arrays (operations return
-plain ndarrays): the training loop computes the loss on them. ``np.asarray(t)`` is the explicit way to
+Outside user code (library code such as a Sequential holding a subclassed model, or the training loop
+computing the loss) and after the Tape's ``with`` block has exited, TapeArrays behave like plain arrays
+(operations return plain ndarrays). ``np.asarray(t)`` is the explicit way to
 leave the tape (for values whose gradient is not wanted, e.g. a boolean mask).
 """
 import numpy as np
@@ -67,7 +68,7 @@ class TapeArray(np.ndarray):
     _derived = True  # views made from a TapeArray (indexing, reshape, .T) keep this; wrap() clears it
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if current_tape() is not None:
+        if _context and _context[-1] and current_tape() is not None:
             op = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
             if method == "reduce" and ufunc.__name__ == "add":
                 op = "sum"
@@ -78,12 +79,12 @@ class TapeArray(np.ndarray):
         return getattr(ufunc, method)(*inputs, **kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        if current_tape() is not None and func.__name__ not in _HARMLESS:
+        if _context and _context[-1] and current_tape() is not None and func.__name__ not in _HARMLESS:
             raise _untracked_error(func.__name__)
         return func(*_unwrap_arg(args), **{k: _unwrap_arg(v) for k, v in kwargs.items()})
 
     def __setitem__(self, key, value):
-        if current_tape() is not None:
+        if _context and _context[-1] and current_tape() is not None:
             raise TypeError("Assigning into a layer output inside call() cannot be differentiated by fastnn's "
                             "tape; build the new tensor with layers or fastnn.ops instead, or copy it first "
                             "with np.array(x) if no gradient is wanted.")

@@ -169,6 +169,15 @@ class Model(Layer):
         self(np.zeros(shape, dtype=self.dtype))
         self.built = True
 
+    def compute_output_shape(self, input_shape):
+        """Subclassed models: run call() once on zeros (unknown sizes as 1) and read the output shapes."""
+        shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+        zeros = [np.zeros(tuple(1 if d is None else int(d) for d in s), dtype=self.dtype) for s in shapes]
+        out = self(zeros[0] if len(zeros) == 1 else zeros)
+        if isinstance(out, (list, tuple)):
+            return [(None,) + tuple(o.shape[1:]) for o in out]
+        return (None,) + tuple(out.shape[1:])
+
     def backward(self, ctx, grad_outputs, need_input_grad=True):
         raise RuntimeError(f"Model '{self.name}' runs its layers through the tape; it has no backward of its own")
 
