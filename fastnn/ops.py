@@ -90,9 +90,14 @@ def matmul(a, b, transpose_a=False, transpose_b=False, out=None, alpha=1.0, beta
 # ---- differentiable tensor operations --------------------------------------------------------------
 # Each runs a (weightless) layer, so inside a subclassed model's call() the active Tape records it and
 # the gradient flows; on plain arrays outside a tape they simply compute. On fastnn.Input tensors they
-# build Functional graph nodes. The layers get fixed names so no automatic layer name is consumed.
+# build Functional graph nodes (with unique layer names); otherwise the throw-away layers get fixed
+# names, so eager calls consume no automatic layer names.
 
 def _run_layer(cls, inputs, name, **kwargs):
+    from fastnn.engine import symbolic
+
+    if symbolic.is_symbolic(inputs):
+        name = None  # a node of a Functional graph: a unique layer name (add, add_1, ...)
     first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
     dtype = getattr(first, "dtype", None)
     dtype = str(dtype) if dtype is not None and str(dtype) in ("float32", "float64") else None

@@ -21,7 +21,6 @@ and memory stays bounded by the sizes the archive really holds. Writes are atomi
 target directory, fsync, ``os.replace``).
 """
 import hashlib
-import io
 import json
 import os
 import tempfile

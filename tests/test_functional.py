@@ -211,3 +211,19 @@ def test_functional_inside_sequential_and_frozen_part():
     for p, q in zip(before, block.get_weights()):
         np.testing.assert_array_equal(p, q)
     assert len(model.trainable_weights) == 2
+
+
+def test_operators_on_symbolic_tensors_build_layers():
+    a = fastnn.Input((3,), dtype="float64")
+    b = fastnn.Input((3,), dtype="float64")
+    out = (a + b) * a - b / 2.0 + (-a) * 3
+    model = fastnn.Model([a, b], out)
+    x = [np.full((2, 3), 2.0), np.full((2, 3), 5.0)]
+    np.testing.assert_allclose(model.predict(x, verbose=0), (2 + 5) * 2 - 2.5 - 6)
+    check_gradients(model, [np.random.default_rng(6).standard_normal((2, 3)) for _ in range(2)])
+    with pytest.raises(TypeError, match="symbolic.*no values"):
+        np.concatenate([a, b])
+    with pytest.raises(TypeError):
+        np.add(a, b)
+    with pytest.raises(TypeError, match="not supported in a Functional graph"):
+        a + 1.0

@@ -7,7 +7,6 @@ through ``Layer._run`` so the active Tape records it (a layer called at several 
 gets one tape record, with its own ctx, per call). Graphs may be any DAG: residual connections, several
 inputs and outputs, shared layers, and models (Sequential or Functional) used as layers.
 """
-import numpy as np
 
 from fastnn.engine import symbolic
 from fastnn.engine.layer import Layer
