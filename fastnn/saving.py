@@ -494,11 +494,16 @@ def _restore_optimizer(model, state, path):
     if not state:
         return
     opt = model.optimizer
-    variables = model.trainable_weights
+    arrays = [a for _, a in state]
     try:
+        try:  # saved before any training step: the state holds no per-variable slots yet
+            opt.set_state(arrays)
+            return
+        except ValueError:
+            pass
         if hasattr(opt, "build"):
-            opt.build(variables)
-        opt.set_state([a for _, a in state])
+            opt.build(model.trainable_weights)
+        opt.set_state(arrays)
     except Exception as e:
         raise FileFormatError(f"{path}: the optimizer state does not fit the model's optimizer "
                               f"({type(e).__name__}: {e})") from e

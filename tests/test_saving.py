@@ -467,3 +467,23 @@ def test_file_layout_is_documented_format(tmp_path):
     arr = np.frombuffer(blob, dtype="<" + {"float32": "f4"}[first["dtype"]], count=int(np.prod(first["shape"])),
                         offset=first["offset"])
     assert arr.size == 12
+
+
+def test_save_compiled_but_untrained_model_then_train(tmp_path):
+    model = fastnn.Sequential([fastnn.layers.InputLayer(shape=(3,)), Dense(2)])
+    model.compile("adam", "mse")
+    model.save(tmp_path / "fresh")
+    loaded = saving.load_model(tmp_path / "fresh")
+    x, y = np.ones((4, 3), np.float32), np.zeros((4, 2), np.float32)
+    model.fit(x, y, epochs=2, verbose=0, shuffle=False)
+    loaded.fit(x, y, epochs=2, verbose=0, shuffle=False)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_corrupt_optimizer_state_is_a_clear_error(tmp_path):
+    _, path = _small_model_file(tmp_path)
+    _edit_json(path, "tensors.json", lambda t: t["tensors"].pop())  # drop one slot entry
+    with pytest.raises(FileFormatError, match="optimizer state does not fit"):
+        saving.load_model(path)
+    assert saving.load_model(path, compile=False).optimizer is None
