@@ -99,3 +99,18 @@ def test_first_layer_skips_input_gradient():
     model.compile("sgd", "mse")
     model.train_on_batch(np.ones((2, 3)), np.ones((2, 2)))
     assert calls == [True, False]
+
+
+def test_mixed_precision_layers_in_one_sequential_are_converted():
+    rng = np.random.default_rng(0)
+    model = fastnn.Sequential([fastnn.Input((3,)), L.Dense(4, activation="tanh"),
+                               L.Dense(2, dtype="float64"), L.Dense(1)])
+    x = rng.standard_normal((5, 3)).astype(np.float32)
+    d1, d2, d3 = model.layers
+    h = np.tanh(x @ d1.kernel.value + d1.bias.value).astype(np.float64)
+    expected = ((h @ d2.kernel.value + d2.bias.value).astype(np.float32) @ d3.kernel.value + d3.bias.value)
+    np.testing.assert_allclose(model.predict(x), expected, rtol=1e-5, atol=1e-6)
+    model.compile("sgd", "mse")
+    before = d2.kernel.numpy()
+    model.train_on_batch(x, np.ones((5, 1), np.float32))
+    assert not np.array_equal(before, d2.kernel.value) and np.all(np.isfinite(d2.kernel.value))

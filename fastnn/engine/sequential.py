@@ -130,10 +130,12 @@ class Sequential(Model):
                 out = layer(x, training=training)
                 mask = None
             else:
-                if mask is not None and self._accepts_mask(layer):
-                    out = layer._run(x, training, tape, mask=mask)
+                kwargs = {"mask": mask} if mask is not None and self._accepts_mask(layer) else {}
+                if layer._dtype is not None and x.dtype != layer._dtype:
+                    # A layer of another precision: __call__ converts (and records the cast for backward).
+                    out = layer(x, training=training, **kwargs)
                 else:
-                    out = layer._run(x, training, tape)
+                    out = layer._run(x, training, tape, **kwargs)
                 if hasattr(layer, "compute_mask"):
                     mask = layer.compute_mask(x, mask)
                 elif not getattr(layer, "supports_masking", False):
