@@ -9,6 +9,8 @@
 
 /* Below this many elements a kernel runs on one thread (thread start-up costs more than the work). */
 #define ELT_PAR_MIN 32768
+/* Elements per parallel work item of the activation kernels. */
+#define ELT_BLOCK 4096
 #define SELU_SCALE 1.0507009873554804934193349852946
 #define SELU_ALPHA 1.6732632423543772848170429916717
 /* Stack partials used instead of `scratch` when everything fits in one chunk. */
@@ -78,15 +80,23 @@ void fnn_dropout_mask(int64_t n, uint64_t seed, double rate, uint8_t *keep, int 
 #define T float
 #define SFX(f) f##_f32
 #define EXPT(v) fnn_expf(v)
+#define EXPM1T(v) fnn_expm1f(v)
+#define TANHT(v) fnn_tanhf(v)
 #include "eltwise_impl.h"
 #undef T
 #undef SFX
 #undef EXPT
+#undef EXPM1T
+#undef TANHT
 
 #define T double
 #define SFX(f) f##_f64
 #define EXPT(v) exp(v)
+#define EXPM1T(v) expm1(v)
+#define TANHT(v) tanh(v)
 #include "eltwise_impl.h"
 #undef T
 #undef SFX
 #undef EXPT
+#undef EXPM1T
+#undef TANHT

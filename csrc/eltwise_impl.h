@@ -5,15 +5,14 @@
 
 /* ---------------- activations ---------------- */
 
-static inline T SFX(sigmoid_)(T v) { return (T)1 / ((T)1 + exp(-v)); }
+static inline T SFX(sigmoid_)(T v) { return (T)1 / ((T)1 + EXPT(-v)); }
 
 static inline T SFX(softplus_)(T v) { return fmax(v, (T)0) + log1p(exp(-fabs(v))); }
 
-/* Elementwise loop over i < n, parallel (static, by element: no cross-element arithmetic, so any
- * split gives the same bits). `EXPR` computes the value from the element `v` (and index i). */
+/* Elementwise loop over i < n of one block: `EXPR` computes the value from the element `v`.
+ * The blocks run in parallel (below); a plain loop on local pointers is what GCC vectorizes. */
 #define ELT_LOOP(OUT, EXPR)                                                                       \
     do {                                                                                          \
-        _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")               \
         for (int64_t i = 0; i < n; i++) {                                                         \
             const T v = in[i];                                                                    \
             (void)v;                                                                              \
@@ -21,46 +20,92 @@ static inline T SFX(softplus_)(T v) { return fmax(v, (T)0) + log1p(exp(-fabs(v))
         }                                                                                         \
     } while (0)
 
-void SFX(fnn_act_forward)(int kind, int64_t n, const T *x, T *y, T param, int n_threads)
+/* Forward of one block, y over x in place (y == in): the single pointer keeps the loop vectorizable. */
+#define ACT_FORWARD_SWITCH                                                                        \
+    const T selu_scale = (T)SELU_SCALE, selu_alpha = (T)SELU_ALPHA;                               \
+    const T sqrt_half = (T)0.70710678118654752440, gelu_c = (T)0.79788456080286535588;            \
+    (void)selu_scale; (void)selu_alpha; (void)sqrt_half; (void)gelu_c;
+static void SFX(act_forward_inplace)(int kind, int64_t n, T *y, T param)
 {
-    const int par = n_threads > 1 && n >= ELT_PAR_MIN;
-    const T *in = x;
-    const T selu_scale = (T)SELU_SCALE, selu_alpha = (T)SELU_ALPHA;
-    const T sqrt_half = (T)0.70710678118654752440, gelu_c = (T)0.79788456080286535588;
+    const T *in = y;
+    ACT_FORWARD_SWITCH
     switch (kind) {
     case FNN_ACT_RELU: ELT_LOOP(y[i], v > 0 ? v : (T)0); break;
     case FNN_ACT_SIGMOID: ELT_LOOP(y[i], SFX(sigmoid_)(v)); break;
-    case FNN_ACT_TANH: ELT_LOOP(y[i], tanh(v)); break;
+    case FNN_ACT_TANH: ELT_LOOP(y[i], TANHT(v)); break;
     case FNN_ACT_LEAKY_RELU: ELT_LOOP(y[i], v > 0 ? v : v * param); break;
-    case FNN_ACT_ELU: ELT_LOOP(y[i], v > 0 ? v : param * expm1(v)); break;
-    case FNN_ACT_SELU: ELT_LOOP(y[i], v > 0 ? selu_scale * v : selu_scale * selu_alpha * expm1(v)); break;
+    case FNN_ACT_ELU: ELT_LOOP(y[i], v > 0 ? v : param * EXPM1T(v)); break;
+    case FNN_ACT_SELU: ELT_LOOP(y[i], v > 0 ? selu_scale * v : selu_scale * selu_alpha * EXPM1T(v)); break;
     case FNN_ACT_SOFTPLUS: ELT_LOOP(y[i], SFX(softplus_)(v)); break;
     case FNN_ACT_SOFTSIGN: ELT_LOOP(y[i], v / ((T)1 + fabs(v))); break;
     case FNN_ACT_SWISH: ELT_LOOP(y[i], v * SFX(sigmoid_)(v)); break;
     case FNN_ACT_GELU: ELT_LOOP(y[i], (T)0.5 * v * ((T)1 + erf(v * sqrt_half))); break;
     case FNN_ACT_GELU_TANH:
-        ELT_LOOP(y[i], (T)0.5 * v * ((T)1 + tanh(gelu_c * (v + (T)0.044715 * v * v * v))));
+        ELT_LOOP(y[i], (T)0.5 * v * ((T)1 + TANHT(gelu_c * (v + (T)0.044715 * v * v * v))));
         break;
     case FNN_ACT_HARD_SIGMOID: ELT_LOOP(y[i], fmin(fmax(v + (T)3, (T)0), (T)6) / (T)6); break;
-    case FNN_ACT_EXPONENTIAL: ELT_LOOP(y[i], exp(v)); break;
+    case FNN_ACT_EXPONENTIAL: ELT_LOOP(y[i], EXPT(v)); break;
     case FNN_ACT_RELU6: ELT_LOOP(y[i], fmin(fmax(v, (T)0), (T)6)); break;
     case FNN_ACT_HARD_SWISH: ELT_LOOP(y[i], v * (fmin(fmax(v + (T)3, (T)0), (T)6) / (T)6)); break;
     case FNN_ACT_MISH: ELT_LOOP(y[i], v * tanh(SFX(softplus_)(v))); break;
     default:
-        if (y != x)
+        if (y != in)
             ELT_LOOP(y[i], v);
         break;
     }
+
 }
 
-void SFX(fnn_act_backward)(int kind, int64_t n, const T *a, const T *dy, T *dx, T param, int n_threads)
+static void SFX(act_forward_block)(int kind, int64_t n, const T *restrict in, T *restrict y, T param)
 {
+    ACT_FORWARD_SWITCH
+    switch (kind) {
+    case FNN_ACT_RELU: ELT_LOOP(y[i], v > 0 ? v : (T)0); break;
+    case FNN_ACT_SIGMOID: ELT_LOOP(y[i], SFX(sigmoid_)(v)); break;
+    case FNN_ACT_TANH: ELT_LOOP(y[i], TANHT(v)); break;
+    case FNN_ACT_LEAKY_RELU: ELT_LOOP(y[i], v > 0 ? v : v * param); break;
+    case FNN_ACT_ELU: ELT_LOOP(y[i], v > 0 ? v : param * EXPM1T(v)); break;
+    case FNN_ACT_SELU: ELT_LOOP(y[i], v > 0 ? selu_scale * v : selu_scale * selu_alpha * EXPM1T(v)); break;
+    case FNN_ACT_SOFTPLUS: ELT_LOOP(y[i], SFX(softplus_)(v)); break;
+    case FNN_ACT_SOFTSIGN: ELT_LOOP(y[i], v / ((T)1 + fabs(v))); break;
+    case FNN_ACT_SWISH: ELT_LOOP(y[i], v * SFX(sigmoid_)(v)); break;
+    case FNN_ACT_GELU: ELT_LOOP(y[i], (T)0.5 * v * ((T)1 + erf(v * sqrt_half))); break;
+    case FNN_ACT_GELU_TANH:
+        ELT_LOOP(y[i], (T)0.5 * v * ((T)1 + TANHT(gelu_c * (v + (T)0.044715 * v * v * v))));
+        break;
+    case FNN_ACT_HARD_SIGMOID: ELT_LOOP(y[i], fmin(fmax(v + (T)3, (T)0), (T)6) / (T)6); break;
+    case FNN_ACT_EXPONENTIAL: ELT_LOOP(y[i], EXPT(v)); break;
+    case FNN_ACT_RELU6: ELT_LOOP(y[i], fmin(fmax(v, (T)0), (T)6)); break;
+    case FNN_ACT_HARD_SWISH: ELT_LOOP(y[i], v * (fmin(fmax(v + (T)3, (T)0), (T)6) / (T)6)); break;
+    case FNN_ACT_MISH: ELT_LOOP(y[i], v * tanh(SFX(softplus_)(v))); break;
+    default:
+        if (y != in)
+            ELT_LOOP(y[i], v);
+        break;
+    }
+
+}
+
+void SFX(fnn_act_forward)(int kind, int64_t n, const T *x, T *y, T param, int n_threads)
+{
+    const int64_t n_blocks = (n + ELT_BLOCK - 1) / ELT_BLOCK;
     const int par = n_threads > 1 && n >= ELT_PAR_MIN;
-    const T *in = a;
+    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    for (int64_t b = 0; b < n_blocks; b++) {
+        const int64_t i0 = b * ELT_BLOCK, len = n - i0 < ELT_BLOCK ? n - i0 : ELT_BLOCK;
+        if (x == y)
+            SFX(act_forward_inplace)(kind, len, y + i0, param);
+        else
+            SFX(act_forward_block)(kind, len, x + i0, y + i0, param);
+    }
+}
+
+static void SFX(act_backward_block)(int kind, int64_t n, const T *restrict in, const T *restrict dy,
+                                    T *restrict dx, T param, int from_y)
+{
     const T selu_scale = (T)SELU_SCALE, selu_sa = (T)(SELU_SCALE * SELU_ALPHA);
     const T sqrt_half = (T)0.70710678118654752440, inv_sqrt_2pi = (T)0.39894228040143267794;
     const T gelu_c = (T)0.79788456080286535588;
-    const int from_y = fnn_act_backward_uses_output(kind, (double)param);
     switch (kind) {
     case FNN_ACT_RELU: ELT_LOOP(dx[i], v > 0 ? dy[i] : (T)0); break;
     case FNN_ACT_SIGMOID: ELT_LOOP(dx[i], dy[i] * v * ((T)1 - v)); break;
@@ -70,10 +115,10 @@ void SFX(fnn_act_backward)(int kind, int64_t n, const T *a, const T *dy, T *dx, 
         if (from_y)
             ELT_LOOP(dx[i], v > 0 ? dy[i] : dy[i] * (v + param));
         else
-            ELT_LOOP(dx[i], v > 0 ? dy[i] : dy[i] * param * exp(v));
+            ELT_LOOP(dx[i], v > 0 ? dy[i] : dy[i] * param * EXPT(v));
         break;
     case FNN_ACT_SELU: ELT_LOOP(dx[i], v > 0 ? dy[i] * selu_scale : dy[i] * (v + selu_sa)); break;
-    case FNN_ACT_SOFTPLUS: ELT_LOOP(dx[i], -dy[i] * expm1(-v)); break;
+    case FNN_ACT_SOFTPLUS: ELT_LOOP(dx[i], -dy[i] * EXPM1T(-v)); break;
     case FNN_ACT_SOFTSIGN: ELT_LOOP(dx[i], dy[i] / (((T)1 + fabs(v)) * ((T)1 + fabs(v)))); break;
     case FNN_ACT_SWISH: {
         ELT_LOOP(dx[i], dy[i] * SFX(sigmoid_)(v) * ((T)1 + v * ((T)1 - SFX(sigmoid_)(v))));
@@ -83,9 +128,9 @@ void SFX(fnn_act_backward)(int kind, int64_t n, const T *a, const T *dy, T *dx, 
         ELT_LOOP(dx[i], dy[i] * ((T)0.5 * ((T)1 + erf(v * sqrt_half)) + v * inv_sqrt_2pi * exp((T)-0.5 * v * v)));
         break;
     case FNN_ACT_GELU_TANH:
-        ELT_LOOP(dx[i], dy[i] * ((T)0.5 * ((T)1 + tanh(gelu_c * (v + (T)0.044715 * v * v * v))) +
-                                 (T)0.5 * v * ((T)1 - tanh(gelu_c * (v + (T)0.044715 * v * v * v)) *
-                                                          tanh(gelu_c * (v + (T)0.044715 * v * v * v))) *
+        ELT_LOOP(dx[i], dy[i] * ((T)0.5 * ((T)1 + TANHT(gelu_c * (v + (T)0.044715 * v * v * v))) +
+                                 (T)0.5 * v * ((T)1 - TANHT(gelu_c * (v + (T)0.044715 * v * v * v)) *
+                                                          TANHT(gelu_c * (v + (T)0.044715 * v * v * v))) *
                                      gelu_c * ((T)1 + (T)(3 * 0.044715) * v * v)));
         break;
     case FNN_ACT_HARD_SIGMOID: ELT_LOOP(dx[i], (v > 0 && v < 1) ? dy[i] / (T)6 : (T)0); break;
@@ -99,12 +144,25 @@ void SFX(fnn_act_backward)(int kind, int64_t n, const T *a, const T *dy, T *dx, 
                                  v * ((T)1 - tanh(SFX(softplus_)(v)) * tanh(SFX(softplus_)(v))) * SFX(sigmoid_)(v)));
         break;
     default:
-        if (dx != dy)
-            ELT_LOOP(dx[i], dy[i]);
+        ELT_LOOP(dx[i], dy[i]);
         break;
+    }
+
+}
+
+void SFX(fnn_act_backward)(int kind, int64_t n, const T *a, const T *dy, T *dx, T param, int n_threads)
+{
+    const int64_t n_blocks = (n + ELT_BLOCK - 1) / ELT_BLOCK;
+    const int par = n_threads > 1 && n >= ELT_PAR_MIN;
+    const int from_y = fnn_act_backward_uses_output(kind, (double)param);
+    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    for (int64_t b = 0; b < n_blocks; b++) {
+        const int64_t i0 = b * ELT_BLOCK, len = n - i0 < ELT_BLOCK ? n - i0 : ELT_BLOCK;
+        SFX(act_backward_block)(kind, len, a + i0, dy + i0, dx + i0, param, from_y);
     }
 }
 
+#undef ACT_FORWARD_SWITCH
 /* ---------------- softmax over the last axis ---------------- */
 
 #include "row_math_impl.h"
@@ -149,7 +207,7 @@ void SFX(fnn_softmax_backward)(int64_t rows, int64_t cols, const T *y, const T *
             for (int64_t j = 0; j < cols; j++)
                 s += (double)dyr[j];
             for (int64_t j = 0; j < cols; j++)
-                dxr[j] = dyr[j] - exp(yr[j]) * (T)s;
+                dxr[j] = dyr[j] - EXPT(yr[j]) * (T)s;
         } else {
             for (int64_t j = 0; j < cols; j++)
                 s += (double)dyr[j] * (double)yr[j];

@@ -74,7 +74,7 @@ int fnn_act_backward_uses_output(int kind, double param);
 void fnn_act_forward_f32(int kind, int64_t n, const float *x, float *y, float param, int n_threads);
 void fnn_act_forward_f64(int kind, int64_t n, const double *x, double *y, double param, int n_threads);
 /* dx[i] = dy[i] * f'(x[i]) (overwritten); `a` is y when fnn_act_backward_uses_output(kind, param),
- * else x. dx may equal dy. */
+ * else x. dx must not overlap a or dy. */
 void fnn_act_backward_f32(int kind, int64_t n, const float *a, const float *dy, float *dx, float param,
                           int n_threads);
 void fnn_act_backward_f64(int kind, int64_t n, const double *a, const double *dy, double *dx, double param,
