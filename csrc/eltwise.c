@@ -77,26 +77,37 @@ void fnn_dropout_mask(int64_t n, uint64_t seed, double rate, uint8_t *keep, int 
 
 #include <tgmath.h>
 
+/* AVX2 / AVX-512 builds of the float activation blocks exist on x86 (chosen by fnn_isa_active()). */
+#if defined(__x86_64__) || defined(__i386__)
+#define FNN_X86 1
+#else
+#define FNN_X86 0
+#endif
+
 #define T float
 #define SFX(f) f##_f32
+#define ELT_ISA_VARIANTS FNN_X86
 #define EXPT(v) fnn_expf(v)
 #define EXPM1T(v) fnn_expm1f(v)
 #define TANHT(v) fnn_tanhf(v)
 #include "eltwise_impl.h"
 #undef T
 #undef SFX
+#undef ELT_ISA_VARIANTS
 #undef EXPT
 #undef EXPM1T
 #undef TANHT
 
 #define T double
 #define SFX(f) f##_f64
+#define ELT_ISA_VARIANTS 0
 #define EXPT(v) exp(v)
 #define EXPM1T(v) expm1(v)
 #define TANHT(v) tanh(v)
 #include "eltwise_impl.h"
 #undef T
 #undef SFX
+#undef ELT_ISA_VARIANTS
 #undef EXPT
 #undef EXPM1T
 #undef TANHT

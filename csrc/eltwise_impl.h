@@ -9,145 +9,52 @@ static inline T SFX(sigmoid_)(T v) { return (T)1 / ((T)1 + EXPT(-v)); }
 
 static inline T SFX(softplus_)(T v) { return fmax(v, (T)0) + log1p(exp(-fabs(v))); }
 
-/* Elementwise loop over i < n of one block: `EXPR` computes the value from the element `v`.
- * The blocks run in parallel (below); a plain loop on local pointers is what GCC vectorizes. */
-#define ELT_LOOP(OUT, EXPR)                                                                       \
-    do {                                                                                          \
-        for (int64_t i = 0; i < n; i++) {                                                         \
-            const T v = in[i];                                                                    \
-            (void)v;                                                                              \
-            OUT = (EXPR);                                                                         \
-        }                                                                                         \
-    } while (0)
+#define ISA_TARGET
+#define ISA_SFX(f) SFX(f##_generic)
+#include "act_impl.h"
+#undef ISA_TARGET
+#undef ISA_SFX
+#if ELT_ISA_VARIANTS
+#define ISA_TARGET __attribute__((target("avx2,fma")))
+#define ISA_SFX(f) SFX(f##_avx2)
+#include "act_impl.h"
+#undef ISA_TARGET
+#undef ISA_SFX
+#define ISA_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,fma")))
+#define ISA_SFX(f) SFX(f##_avx512)
+#include "act_impl.h"
+#undef ISA_TARGET
+#undef ISA_SFX
+#endif
 
-/* Forward of one block, y over x in place (y == in): the single pointer keeps the loop vectorizable. */
-#define ACT_FORWARD_SWITCH                                                                        \
-    const T selu_scale = (T)SELU_SCALE, selu_alpha = (T)SELU_ALPHA;                               \
-    const T sqrt_half = (T)0.70710678118654752440, gelu_c = (T)0.79788456080286535588;            \
-    (void)selu_scale; (void)selu_alpha; (void)sqrt_half; (void)gelu_c;
-static void SFX(act_forward_inplace)(int kind, int64_t n, T *y, T param)
-{
-    const T *in = y;
-    ACT_FORWARD_SWITCH
-    switch (kind) {
-    case FNN_ACT_RELU: ELT_LOOP(y[i], v > 0 ? v : (T)0); break;
-    case FNN_ACT_SIGMOID: ELT_LOOP(y[i], SFX(sigmoid_)(v)); break;
-    case FNN_ACT_TANH: ELT_LOOP(y[i], TANHT(v)); break;
-    case FNN_ACT_LEAKY_RELU: ELT_LOOP(y[i], v > 0 ? v : v * param); break;
-    case FNN_ACT_ELU: ELT_LOOP(y[i], v > 0 ? v : param * EXPM1T(v)); break;
-    case FNN_ACT_SELU: ELT_LOOP(y[i], v > 0 ? selu_scale * v : selu_scale * selu_alpha * EXPM1T(v)); break;
-    case FNN_ACT_SOFTPLUS: ELT_LOOP(y[i], SFX(softplus_)(v)); break;
-    case FNN_ACT_SOFTSIGN: ELT_LOOP(y[i], v / ((T)1 + fabs(v))); break;
-    case FNN_ACT_SWISH: ELT_LOOP(y[i], v * SFX(sigmoid_)(v)); break;
-    case FNN_ACT_GELU: ELT_LOOP(y[i], (T)0.5 * v * ((T)1 + erf(v * sqrt_half))); break;
-    case FNN_ACT_GELU_TANH:
-        ELT_LOOP(y[i], (T)0.5 * v * ((T)1 + TANHT(gelu_c * (v + (T)0.044715 * v * v * v))));
-        break;
-    case FNN_ACT_HARD_SIGMOID: ELT_LOOP(y[i], fmin(fmax(v + (T)3, (T)0), (T)6) / (T)6); break;
-    case FNN_ACT_EXPONENTIAL: ELT_LOOP(y[i], EXPT(v)); break;
-    case FNN_ACT_RELU6: ELT_LOOP(y[i], fmin(fmax(v, (T)0), (T)6)); break;
-    case FNN_ACT_HARD_SWISH: ELT_LOOP(y[i], v * (fmin(fmax(v + (T)3, (T)0), (T)6) / (T)6)); break;
-    case FNN_ACT_MISH: ELT_LOOP(y[i], v * tanh(SFX(softplus_)(v))); break;
-    default:
-        if (y != in)
-            ELT_LOOP(y[i], v);
-        break;
-    }
-
-}
-
-static void SFX(act_forward_block)(int kind, int64_t n, const T *restrict in, T *restrict y, T param)
-{
-    ACT_FORWARD_SWITCH
-    switch (kind) {
-    case FNN_ACT_RELU: ELT_LOOP(y[i], v > 0 ? v : (T)0); break;
-    case FNN_ACT_SIGMOID: ELT_LOOP(y[i], SFX(sigmoid_)(v)); break;
-    case FNN_ACT_TANH: ELT_LOOP(y[i], TANHT(v)); break;
-    case FNN_ACT_LEAKY_RELU: ELT_LOOP(y[i], v > 0 ? v : v * param); break;
-    case FNN_ACT_ELU: ELT_LOOP(y[i], v > 0 ? v : param * EXPM1T(v)); break;
-    case FNN_ACT_SELU: ELT_LOOP(y[i], v > 0 ? selu_scale * v : selu_scale * selu_alpha * EXPM1T(v)); break;
-    case FNN_ACT_SOFTPLUS: ELT_LOOP(y[i], SFX(softplus_)(v)); break;
-    case FNN_ACT_SOFTSIGN: ELT_LOOP(y[i], v / ((T)1 + fabs(v))); break;
-    case FNN_ACT_SWISH: ELT_LOOP(y[i], v * SFX(sigmoid_)(v)); break;
-    case FNN_ACT_GELU: ELT_LOOP(y[i], (T)0.5 * v * ((T)1 + erf(v * sqrt_half))); break;
-    case FNN_ACT_GELU_TANH:
-        ELT_LOOP(y[i], (T)0.5 * v * ((T)1 + TANHT(gelu_c * (v + (T)0.044715 * v * v * v))));
-        break;
-    case FNN_ACT_HARD_SIGMOID: ELT_LOOP(y[i], fmin(fmax(v + (T)3, (T)0), (T)6) / (T)6); break;
-    case FNN_ACT_EXPONENTIAL: ELT_LOOP(y[i], EXPT(v)); break;
-    case FNN_ACT_RELU6: ELT_LOOP(y[i], fmin(fmax(v, (T)0), (T)6)); break;
-    case FNN_ACT_HARD_SWISH: ELT_LOOP(y[i], v * (fmin(fmax(v + (T)3, (T)0), (T)6) / (T)6)); break;
-    case FNN_ACT_MISH: ELT_LOOP(y[i], v * tanh(SFX(softplus_)(v))); break;
-    default:
-        if (y != in)
-            ELT_LOOP(y[i], v);
-        break;
-    }
-
-}
+typedef void (*SFX(act_inplace_fn))(int, int64_t, T *, T);
+typedef void (*SFX(act_block_fn))(int, int64_t, const T *restrict, T *restrict, T);
+typedef void (*SFX(act_backward_fn))(int, int64_t, const T *restrict, const T *restrict, T *restrict, T, int);
 
 void SFX(fnn_act_forward)(int kind, int64_t n, const T *x, T *y, T param, int n_threads)
 {
     const int64_t n_blocks = (n + ELT_BLOCK - 1) / ELT_BLOCK;
     const int par = n_threads > 1 && n >= ELT_PAR_MIN;
+    SFX(act_inplace_fn) inplace = SFX(act_forward_inplace_generic);
+    SFX(act_block_fn) block = SFX(act_forward_block_generic);
+#if ELT_ISA_VARIANTS
+    const int isa = fnn_isa_active();
+    if (isa >= FNN_ISA_AVX512) {
+        inplace = SFX(act_forward_inplace_avx512);
+        block = SFX(act_forward_block_avx512);
+    } else if (isa >= FNN_ISA_AVX2) {
+        inplace = SFX(act_forward_inplace_avx2);
+        block = SFX(act_forward_block_avx2);
+    }
+#endif
     _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
     for (int64_t b = 0; b < n_blocks; b++) {
         const int64_t i0 = b * ELT_BLOCK, len = n - i0 < ELT_BLOCK ? n - i0 : ELT_BLOCK;
         if (x == y)
-            SFX(act_forward_inplace)(kind, len, y + i0, param);
+            inplace(kind, len, y + i0, param);
         else
-            SFX(act_forward_block)(kind, len, x + i0, y + i0, param);
+            block(kind, len, x + i0, y + i0, param);
     }
-}
-
-static void SFX(act_backward_block)(int kind, int64_t n, const T *restrict in, const T *restrict dy,
-                                    T *restrict dx, T param, int from_y)
-{
-    const T selu_scale = (T)SELU_SCALE, selu_sa = (T)(SELU_SCALE * SELU_ALPHA);
-    const T sqrt_half = (T)0.70710678118654752440, inv_sqrt_2pi = (T)0.39894228040143267794;
-    const T gelu_c = (T)0.79788456080286535588;
-    switch (kind) {
-    case FNN_ACT_RELU: ELT_LOOP(dx[i], v > 0 ? dy[i] : (T)0); break;
-    case FNN_ACT_SIGMOID: ELT_LOOP(dx[i], dy[i] * v * ((T)1 - v)); break;
-    case FNN_ACT_TANH: ELT_LOOP(dx[i], dy[i] * ((T)1 - v * v)); break;
-    case FNN_ACT_LEAKY_RELU: ELT_LOOP(dx[i], v > 0 ? dy[i] : dy[i] * param); break;
-    case FNN_ACT_ELU:
-        if (from_y)
-            ELT_LOOP(dx[i], v > 0 ? dy[i] : dy[i] * (v + param));
-        else
-            ELT_LOOP(dx[i], v > 0 ? dy[i] : dy[i] * param * EXPT(v));
-        break;
-    case FNN_ACT_SELU: ELT_LOOP(dx[i], v > 0 ? dy[i] * selu_scale : dy[i] * (v + selu_sa)); break;
-    case FNN_ACT_SOFTPLUS: ELT_LOOP(dx[i], -dy[i] * EXPM1T(-v)); break;
-    case FNN_ACT_SOFTSIGN: ELT_LOOP(dx[i], dy[i] / (((T)1 + fabs(v)) * ((T)1 + fabs(v)))); break;
-    case FNN_ACT_SWISH: {
-        ELT_LOOP(dx[i], dy[i] * SFX(sigmoid_)(v) * ((T)1 + v * ((T)1 - SFX(sigmoid_)(v))));
-        break;
-    }
-    case FNN_ACT_GELU:
-        ELT_LOOP(dx[i], dy[i] * ((T)0.5 * ((T)1 + erf(v * sqrt_half)) + v * inv_sqrt_2pi * exp((T)-0.5 * v * v)));
-        break;
-    case FNN_ACT_GELU_TANH:
-        ELT_LOOP(dx[i], dy[i] * ((T)0.5 * ((T)1 + TANHT(gelu_c * (v + (T)0.044715 * v * v * v))) +
-                                 (T)0.5 * v * ((T)1 - TANHT(gelu_c * (v + (T)0.044715 * v * v * v)) *
-                                                          TANHT(gelu_c * (v + (T)0.044715 * v * v * v))) *
-                                     gelu_c * ((T)1 + (T)(3 * 0.044715) * v * v)));
-        break;
-    case FNN_ACT_HARD_SIGMOID: ELT_LOOP(dx[i], (v > 0 && v < 1) ? dy[i] / (T)6 : (T)0); break;
-    case FNN_ACT_EXPONENTIAL: ELT_LOOP(dx[i], dy[i] * v); break;
-    case FNN_ACT_RELU6: ELT_LOOP(dx[i], (v > 0 && v < 6) ? dy[i] : (T)0); break;
-    case FNN_ACT_HARD_SWISH:
-        ELT_LOOP(dx[i], v <= (T)-3 ? (T)0 : (v >= (T)3 ? dy[i] : dy[i] * ((T)2 * v + (T)3) / (T)6));
-        break;
-    case FNN_ACT_MISH:
-        ELT_LOOP(dx[i], dy[i] * (tanh(SFX(softplus_)(v)) +
-                                 v * ((T)1 - tanh(SFX(softplus_)(v)) * tanh(SFX(softplus_)(v))) * SFX(sigmoid_)(v)));
-        break;
-    default:
-        ELT_LOOP(dx[i], dy[i]);
-        break;
-    }
-
 }
 
 void SFX(fnn_act_backward)(int kind, int64_t n, const T *a, const T *dy, T *dx, T param, int n_threads)
@@ -155,14 +62,21 @@ void SFX(fnn_act_backward)(int kind, int64_t n, const T *a, const T *dy, T *dx, 
     const int64_t n_blocks = (n + ELT_BLOCK - 1) / ELT_BLOCK;
     const int par = n_threads > 1 && n >= ELT_PAR_MIN;
     const int from_y = fnn_act_backward_uses_output(kind, (double)param);
+    SFX(act_backward_fn) block = SFX(act_backward_block_generic);
+#if ELT_ISA_VARIANTS
+    const int isa = fnn_isa_active();
+    if (isa >= FNN_ISA_AVX512)
+        block = SFX(act_backward_block_avx512);
+    else if (isa >= FNN_ISA_AVX2)
+        block = SFX(act_backward_block_avx2);
+#endif
     _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
     for (int64_t b = 0; b < n_blocks; b++) {
         const int64_t i0 = b * ELT_BLOCK, len = n - i0 < ELT_BLOCK ? n - i0 : ELT_BLOCK;
-        SFX(act_backward_block)(kind, len, a + i0, dy + i0, dx + i0, param, from_y);
+        block(kind, len, a + i0, dy + i0, dx + i0, param, from_y);
     }
 }
 
-#undef ACT_FORWARD_SWITCH
 /* ---------------- softmax over the last axis ---------------- */
 
 #include "row_math_impl.h"
@@ -449,4 +363,3 @@ void SFX(fnn_bn_backward_ref)(int64_t m, int64_t c, const T *x, const T *mean, c
     }
 }
 
-#undef ELT_LOOP

@@ -231,3 +231,27 @@ def test_read_only_and_non_contiguous_inputs():
     y, _ = activations.get("relu").forward(ro, inplace=True)
     assert y is not ro
     np.testing.assert_allclose(activations.tanh(x[:, ::2]), np.tanh(x[:, ::2]), rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_isa_path_matches_the_reference(name):
+    from fastnn._native import _runtime
+
+    x = np.linspace(-9, 9, 5001)
+    x = _away_from_kinks(x, name)
+    dy = np.cos(x)
+    want = REFERENCE[name](x)
+    act64 = activations.get(name)
+    _, ctx64 = act64.forward(x)
+    dx_want = act64.backward(ctx64, dy)
+    try:
+        for level in range(_runtime.isa_detected() + 1):
+            assert _runtime.isa_force(level) == level
+            act = activations.get(name)
+            y, ctx = act.forward(x.astype(np.float32))
+            np.testing.assert_allclose(y, want, rtol=4e-6, atol=4e-6, err_msg=f"isa level {level}")
+            dx = act.backward(ctx, dy.astype(np.float32))
+            np.testing.assert_allclose(dx, dx_want, rtol=2e-5, atol=2e-5 * np.abs(dx_want).max(),
+                                       err_msg=f"isa level {level}")
+    finally:
+        _runtime.isa_force(-1)
