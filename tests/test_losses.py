@@ -62,6 +62,8 @@ REFS = {
     "hinge": lambda t, p: np.mean(np.maximum(1 - ref_hinge_t(t) * p, 0), -1),
     "squared_hinge": lambda t, p: np.mean(np.maximum(1 - ref_hinge_t(t) * p, 0) ** 2, -1),
     "categorical_hinge": lambda t, p: np.maximum(np.max((1 - t) * p, -1) - np.sum(t * p, -1) + 1, 0),
+    "cosine_similarity": lambda t, p: -np.sum(t / np.sqrt(np.maximum((t * t).sum(-1, keepdims=True), 1e-12)) *
+                                               p / np.sqrt(np.maximum((p * p).sum(-1, keepdims=True), 1e-12)), -1),
     "binary_crossentropy": ref_bce,
     "categorical_crossentropy": ref_cce,
 }
@@ -324,7 +326,7 @@ def test_functional_forms_return_per_sample_values():
 def test_get_serialize_config_round_trip():
     for name in ["mse", "MSE", "mean_squared_error", "mae", "huber", "kld", "kl_divergence", "hinge",
                  "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
-                 "MeanSquaredError", "log_cosh", "poisson", "msle", "mape", "squared_hinge", "categorical_hinge"]:
+                 "MeanSquaredError", "log_cosh", "poisson", "msle", "mape", "squared_hinge", "categorical_hinge", "cosine_similarity"]:
         loss = losses.get(name)
         assert isinstance(loss, losses.Loss)
         again = losses.get(json.loads(json.dumps(losses.serialize(loss))))
