@@ -176,6 +176,24 @@ class Loss:
         weights = _weights(sample_weight, losses.shape, y_pred.dtype, self.name)
         return self._reduce(losses, grad, weights)
 
+    #: The activation ('softmax' / 'sigmoid') whose output a probability cross-entropy can take as
+    #: logits instead (see forward_backward_logits), or None.
+    fusable_activation = None
+
+    def forward_backward_logits(self, y_true, logits, sample_weight=None):
+        """``(value, d value / d logits)`` when y_pred = fusable_activation(logits): one fused,
+        numerically stable pass instead of the loss on probabilities followed by the activation's
+        backward (Keras's TensorFlow backend makes the same substitution). Only for losses whose
+        ``fusable_activation`` is set."""
+        if self.fusable_activation is None:
+            raise ValueError(f"Loss '{self.name}' has no fused logits form (fusable_activation is None)")
+        twin = getattr(self, "_logits_twin", None)
+        if twin is None:
+            cfg = self.get_config()
+            cfg["from_logits"] = True
+            twin = self._logits_twin = type(self).from_config(cfg)
+        return twin.forward_backward(y_true, logits, sample_weight)
+
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction}
 
@@ -315,6 +333,10 @@ class BinaryCrossentropy(Loss):
         self.label_smoothing = float(label_smoothing)
         self.axis = axis
 
+    @property
+    def fusable_activation(self):
+        return None if self.from_logits else "sigmoid"
+
     def _compute(self, y_true, y_pred, want_grad):
         t = _as_target(y_true, y_pred, self.name)
         dt = y_pred.dtype.type
@@ -369,6 +391,10 @@ class CategoricalCrossentropy(Loss):
         self.from_logits = bool(from_logits)
         self.label_smoothing = float(label_smoothing)
         self.axis = int(axis)
+
+    @property
+    def fusable_activation(self):
+        return None if self.from_logits else "softmax"
 
     def forward_backward(self, y_true, y_pred, sample_weight=None, want_grad=True):
         y_pred = _as_pred(y_pred, self.name)
@@ -430,6 +456,10 @@ class SparseCategoricalCrossentropy(Loss):
                              f"received {ignore_class!r}")
         self.from_logits = bool(from_logits)
         self.ignore_class = None if ignore_class is None else int(ignore_class)
+
+    @property
+    def fusable_activation(self):
+        return None if self.from_logits else "softmax"
 
     def _run(self, y_true, y_pred, weights, scale, losses, grad):
         labels = _sparse_labels(y_true, y_pred, self.name)

@@ -355,3 +355,29 @@ def test_user_function_values_only():
     assert loss(np.zeros((2, 2)), np.ones((2, 2))) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="no gradient"):
         loss.forward_backward(np.zeros((2, 2)), np.ones((2, 2)))
+
+
+@pytest.mark.parametrize("make, act_name", [
+    (lambda: losses.SparseCategoricalCrossentropy(), "softmax"),
+    (lambda: losses.CategoricalCrossentropy(label_smoothing=0.1), "softmax"),
+    (lambda: losses.BinaryCrossentropy(label_smoothing=0.1), "sigmoid")])
+def test_fused_logits_form_equals_loss_after_activation(make, act_name):
+    from fastnn import activations
+
+    rng = np.random.default_rng(9)
+    z = rng.standard_normal((6, 4))
+    labels = rng.integers(0, 4, 6)
+    y = labels if act_name == "softmax" and "Sparse" in type(make()).__name__ else \
+        (np.eye(4)[labels] if act_name == "softmax" else rng.integers(0, 2, (6, 4)).astype(float))
+    sw = rng.uniform(0.5, 1.5, 6)
+    loss = make()
+    assert loss.fusable_activation == act_name
+    act = activations.get(act_name)
+    probs, ctx = act.forward(z)
+    value, g_probs = loss.forward_backward(y, probs, sw)
+    fused_value, g_logits = loss.forward_backward_logits(y, z, sw)
+    assert fused_value == pytest.approx(value, rel=1e-9)
+    np.testing.assert_allclose(g_logits, act.backward(ctx, g_probs), rtol=1e-8, atol=1e-12)
+    assert losses.SparseCategoricalCrossentropy(from_logits=True).fusable_activation is None
+    with pytest.raises(ValueError, match="no fused logits form"):
+        losses.MeanSquaredError().forward_backward_logits(y, z)
