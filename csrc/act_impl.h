@@ -131,5 +131,16 @@ static ISA_TARGET void ISA_SFX(act_backward_block)(int kind, int64_t n, const T 
 
 }
 
+/* Dropout of elements [i0, i0 + n) (x, y, keep point at element i0). */
+static ISA_TARGET void ISA_SFX(dropout_block)(int64_t i0, int64_t n, dropout_key key, uint32_t threshold, T scale,
+                                             const T *restrict x, T *restrict y, uint8_t *restrict keep)
+{
+    for (int64_t i = 0; i < n; i++) {
+        const uint32_t k = (dropout_hash(key, (uint64_t)(i0 + i)) >> 8) >= threshold;
+        keep[i] = (uint8_t)k;
+        y[i] = x[i] * (k ? scale : (T)0);
+    }
+}
+
 #undef ACT_FORWARD_SWITCH
 #undef ELT_LOOP

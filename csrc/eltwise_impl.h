@@ -190,16 +190,36 @@ void SFX(fnn_column_sum_accumulate_ref)(int64_t m, int64_t n, const T *dz, T *ou
 
 /* ---------------- dropout ---------------- */
 
+typedef void (*SFX(dropout_block_fn))(int64_t, int64_t, dropout_key, uint32_t, T, const T *restrict, T *restrict,
+                                      uint8_t *restrict);
+
 void SFX(fnn_dropout_forward)(int64_t n, uint64_t seed, double rate, T scale, const T *x, T *y, uint8_t *keep,
                               int n_threads)
 {
+    const int64_t n_blocks = (n + ELT_BLOCK - 1) / ELT_BLOCK;
     const int par = n_threads > 1 && n >= ELT_PAR_MIN;
-    const uint64_t threshold = dropout_threshold(rate);
+    const uint32_t threshold = dropout_threshold(rate);
+    const dropout_key key = dropout_make_key(seed);
+    SFX(dropout_block_fn) block = SFX(dropout_block_generic);
+#if ELT_ISA_VARIANTS
+    const int isa = fnn_isa_active();
+    if (isa >= FNN_ISA_AVX512)
+        block = SFX(dropout_block_avx512);
+    else if (isa >= FNN_ISA_AVX2)
+        block = SFX(dropout_block_avx2);
+#endif
     _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
-    for (int64_t i = 0; i < n; i++) {
-        const uint8_t k = (uint8_t)(counter_hash(seed, (uint64_t)i) >> 11 >= threshold);
-        keep[i] = k;
-        y[i] = k ? x[i] * scale : (T)0;
+    for (int64_t b = 0; b < n_blocks; b++) {
+        const int64_t i0 = b * ELT_BLOCK, len = n - i0 < ELT_BLOCK ? n - i0 : ELT_BLOCK;
+        if (x == y) {
+            /* in place: go through a stack copy so the block function can assume no aliasing */
+            T buf[ELT_BLOCK];
+            for (int64_t i = 0; i < len; i++)
+                buf[i] = x[i0 + i];
+            block(i0, len, key, threshold, scale, buf, y + i0, keep + i0);
+        } else {
+            block(i0, len, key, threshold, scale, x + i0, y + i0, keep + i0);
+        }
     }
 }
 
