@@ -310,3 +310,23 @@ def test_config_round_trip(make):
     clone.set_weights(layer.get_weights())
     assert json.loads(json.dumps(clone.get_config())) == cfg
     np.testing.assert_array_equal(clone(x), y)
+
+
+def test_dropout_mask_identical_for_every_isa_and_in_place():
+    from fastnn._native import _runtime
+
+    x = np.random.default_rng(1).standard_normal(10007).astype(np.float32)
+    outs = []
+    try:
+        for level in range(_runtime.isa_detected() + 1):
+            _runtime.isa_force(level)
+            y, keep = _eltwise.dropout_forward(x, 99, 0.3, 1 / 0.7, 2)
+            buf = x.copy()
+            y2, keep2 = _eltwise.dropout_forward(buf, 99, 0.3, 1 / 0.7, 2, out=buf)
+            assert y2 is buf and np.array_equal(y2, y) and np.array_equal(keep2, keep)
+            outs.append((y, keep))
+    finally:
+        _runtime.isa_force(-1)
+    for y, keep in outs[1:]:
+        assert np.array_equal(y, outs[0][0]) and np.array_equal(keep, outs[0][1])
+    assert abs(outs[0][1].mean() - 0.7) < 0.02
