@@ -49,7 +49,8 @@ REFERENCE = {
 }
 NAMES = sorted(REFERENCE)
 # points where the derivative jumps; gradient checks keep inputs away from them
-KINKS = {"relu": [0], "selu": [0], "elu": [0], "relu6": [0, 6], "leaky_relu": [0], "hard_sigmoid": [-3, 3], "hard_silu": [-3, 3],
+KINKS = {"relu": [0], "selu": [0], "elu": [0], "relu6": [0, 6], "leaky_relu": [0], "hard_sigmoid": [-3, 3],
+         "hard_silu": [-3, 3],
          "hard_swish": [-3, 3]}
 
 values = arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 6)),

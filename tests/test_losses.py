@@ -326,7 +326,8 @@ def test_functional_forms_return_per_sample_values():
 def test_get_serialize_config_round_trip():
     for name in ["mse", "MSE", "mean_squared_error", "mae", "huber", "kld", "kl_divergence", "hinge",
                  "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
-                 "MeanSquaredError", "log_cosh", "poisson", "msle", "mape", "squared_hinge", "categorical_hinge", "cosine_similarity"]:
+                 "MeanSquaredError", "log_cosh", "poisson", "msle", "mape", "squared_hinge", "categorical_hinge",
+                 "cosine_similarity"]:
         loss = losses.get(name)
         assert isinstance(loss, losses.Loss)
         again = losses.get(json.loads(json.dumps(losses.serialize(loss))))
