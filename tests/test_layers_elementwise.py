@@ -11,7 +11,8 @@ import fastnn
 from fastnn._native import _eltwise
 from fastnn.layers.activation import ELU, PReLU, Activation, LeakyReLU, Maxout, ReLU, Softmax
 from fastnn.layers.normalization import BatchNormalization
-from fastnn.layers.regularization import Dropout, GaussianDropout, GaussianNoise
+from fastnn.layers.regularization import (AlphaDropout, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D,
+                                          SpatialDropout2D, SpatialDropout3D)
 from fastnn.testing import check_gradients
 
 shapes = st.tuples(st.integers(1, 4), st.integers(1, 5), st.integers(1, 5))
@@ -133,6 +134,26 @@ def test_dropout_gradients_in_training(shape, seed, rate):
     check_gradients(Dropout(rate, noise_shape=(None, 1, None), seed=seed, dtype="float64"), x, training=True)
     check_gradients(GaussianDropout(rate, seed=seed, dtype="float64"), x, training=True)
     check_gradients(GaussianNoise(0.3, seed=seed, dtype="float64"), x, training=True)
+    check_gradients(SpatialDropout1D(rate, seed=seed, dtype="float64"), x, training=True)
+    check_gradients(AlphaDropout(rate, seed=seed, dtype="float64"), x, training=True)
+
+
+def test_spatial_and_alpha_dropout():
+    x = np.ones((4, 3, 5, 6))
+    y = SpatialDropout2D(0.5, seed=0, dtype="float64")(x, training=True)
+    assert np.all(y == y[:, :1, :1, :]) and set(np.unique(y)) <= {0.0, 2.0}
+    y = SpatialDropout2D(0.5, data_format="channels_first", seed=0, dtype="float64")(x, training=True)
+    assert np.all(y == y[:, :, :1, :1])
+    y = SpatialDropout3D(0.5, seed=0, dtype="float64")(np.ones((2, 2, 2, 2, 3)), training=True)
+    assert np.all(y == y[:, :1, :1, :1, :])
+    with pytest.raises(ValueError, match="expected inputs of rank 4"):
+        SpatialDropout2D(0.5)(np.ones((2, 3)), training=True)
+    with pytest.raises(ValueError, match="data_format"):
+        SpatialDropout2D(0.5, data_format="nhwc")
+    r = np.random.default_rng(0).standard_normal(200000)
+    a = AlphaDropout(0.2, seed=2, dtype="float64")(r, training=True)
+    assert abs(a.mean()) < 0.01 and abs(a.std() - 1) < 0.01, "AlphaDropout keeps zero mean, unit variance"
+    assert np.array_equal(AlphaDropout(0.2)(r), r.astype(np.float32))
 
 
 def test_dropout_semantics():
@@ -297,7 +318,8 @@ def test_column_sum_large_is_thread_independent():
     lambda: Activation("gelu"), lambda: Activation({"class_name": "leaky_relu", "config": {"negative_slope": 0.1}}),
     lambda: ReLU(max_value=6.0, threshold=0.5), lambda: LeakyReLU(0.2), lambda: ELU(0.5), lambda: Softmax(axis=1),
     lambda: PReLU(shared_axes=[1]), lambda: Maxout(2), lambda: Dropout(0.25, noise_shape=(None, 1, 4), seed=4),
-    lambda: GaussianNoise(0.1, seed=1), lambda: GaussianDropout(0.2, seed=1),
+    lambda: GaussianNoise(0.1, seed=1), lambda: GaussianDropout(0.2, seed=1), lambda: SpatialDropout1D(0.3, seed=2),
+    lambda: AlphaDropout(0.1, noise_shape=(None, 1, 4), seed=3),
     lambda: BatchNormalization(momentum=0.9, center=False)])
 def test_config_round_trip(make):
     layer = make()
