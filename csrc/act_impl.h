@@ -15,11 +15,12 @@
         }                                                                                         \
     } while (0)
 
-/* Forward of one block, y over x in place (y == in): the single pointer keeps the loop vectorizable. */
+/* Constants of the forward switch (not every case uses each). */
 #define ACT_FORWARD_SWITCH                                                                        \
     const T selu_scale = (T)SELU_SCALE, selu_alpha = (T)SELU_ALPHA;                               \
     const T sqrt_half = (T)0.70710678118654752440, gelu_c = (T)0.79788456080286535588;            \
     (void)selu_scale; (void)selu_alpha; (void)sqrt_half; (void)gelu_c;
+/* Forward of one block, y over x in place: the single pointer keeps the loop vectorizable. */
 static ISA_TARGET void ISA_SFX(act_forward_inplace)(int kind, int64_t n, T *y, T param)
 {
     const T *in = y;

@@ -1,7 +1,9 @@
 /* Elementwise kernels: activations (forward/backward), softmax, column sums (bias gradients),
  * dropout with a counter-based mask, batch-normalization statistics/forward/backward.
- * One body for float and double (eltwise_impl.h, included twice). Elementwise loops split by element
- * (any split gives the same bits); reductions use fixed row chunks combined in chunk order. */
+ * One body for float and double (eltwise_impl.h, included twice; the float activation and dropout
+ * blocks also get AVX2 / AVX-512 builds from act_impl.h). Elementwise work runs in fixed blocks (each
+ * element's result is independent of the split); reductions use fixed row chunks whose partial sums
+ * combine in chunk order. Either way the bits never depend on n_threads. */
 #include <math.h>
 #include <stdint.h>
 #include "fastnn.h"
