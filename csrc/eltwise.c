@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdint.h>
 #include "fastnn.h"
+#include "fnn_omp.h"
 #include "fnn_expf.h"
 
 /* Below this many elements a kernel runs on one thread (thread start-up costs more than the work). */
@@ -95,7 +96,7 @@ void fnn_dropout_mask(int64_t n, uint64_t seed, double rate, uint8_t *keep, int 
     const int par = n_threads > 1 && n >= ELT_PAR_MIN;
     const uint32_t threshold = dropout_threshold(rate);
     const dropout_key key = dropout_make_key(seed);
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t i = 0; i < n; i++)
         keep[i] = (uint8_t)((dropout_hash(key, (uint64_t)i) >> 8) >= threshold);
 }

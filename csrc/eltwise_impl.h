@@ -47,7 +47,7 @@ void SFX(fnn_act_forward)(int kind, int64_t n, const T *x, T *y, T param, int n_
         block = SFX(act_forward_block_avx2);
     }
 #endif
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t b = 0; b < n_blocks; b++) {
         const int64_t i0 = b * ELT_BLOCK, len = n - i0 < ELT_BLOCK ? n - i0 : ELT_BLOCK;
         if (x == y)
@@ -70,7 +70,7 @@ void SFX(fnn_act_backward)(int kind, int64_t n, const T *a, const T *dy, T *dx, 
     else if (isa >= FNN_ISA_AVX2)
         block = SFX(act_backward_block_avx2);
 #endif
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t b = 0; b < n_blocks; b++) {
         const int64_t i0 = b * ELT_BLOCK, len = n - i0 < ELT_BLOCK ? n - i0 : ELT_BLOCK;
         block(kind, len, a + i0, dy + i0, dx + i0, param, from_y);
@@ -103,7 +103,7 @@ static void SFX(softmax_row)(int64_t cols, const T *x, T *y, int log_out)
 void SFX(fnn_softmax)(int64_t rows, int64_t cols, const T *x, T *y, int log_out, int n_threads)
 {
     const int par = n_threads > 1 && rows > 1 && rows * cols >= ELT_PAR_MIN / 4;
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t r = 0; r < rows; r++)
         SFX(softmax_row)(cols, x + r * cols, y + r * cols, log_out);
 }
@@ -112,7 +112,7 @@ void SFX(fnn_softmax_backward)(int64_t rows, int64_t cols, const T *y, const T *
                                int n_threads)
 {
     const int par = n_threads > 1 && rows > 1 && rows * cols >= ELT_PAR_MIN / 4;
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t r = 0; r < rows; r++) {
         const T *yr = y + r * cols, *dyr = dy + r * cols;
         T *dxr = dx + r * cols;
@@ -165,7 +165,7 @@ void SFX(fnn_column_sum_accumulate)(int64_t m, int64_t n, const T *dz, T *out, d
         return;
     }
     const int par = n_threads > 1 && m * n >= ELT_PAR_MIN;
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t c = 0; c < n_chunks; c++) {
         const int64_t r0 = c * chunk, r1 = r0 + chunk < m ? r0 + chunk : m;
         SFX(colsum_rows)(r0, r1, n, dz, scratch + c * n);
@@ -208,7 +208,7 @@ void SFX(fnn_dropout_forward)(int64_t n, uint64_t seed, double rate, T scale, co
     else if (isa >= FNN_ISA_AVX2)
         block = SFX(dropout_block_avx2);
 #endif
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t b = 0; b < n_blocks; b++) {
         const int64_t i0 = b * ELT_BLOCK, len = n - i0 < ELT_BLOCK ? n - i0 : ELT_BLOCK;
         if (x == y) {
@@ -226,7 +226,7 @@ void SFX(fnn_dropout_forward)(int64_t n, uint64_t seed, double rate, T scale, co
 void SFX(fnn_dropout_backward)(int64_t n, const uint8_t *keep, T scale, const T *dy, T *dx, int n_threads)
 {
     const int par = n_threads > 1 && n >= ELT_PAR_MIN;
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t i = 0; i < n; i++)
         dx[i] = keep[i] ? dy[i] * scale : (T)0;
 }
@@ -243,7 +243,7 @@ void SFX(fnn_bn_stats)(int64_t m, int64_t c, const T *x, T *mean, T *var, double
     if (n_chunks <= 1 && c <= FNN_BN_STACK)
         part = stack_part;
     /* pass 1: mean */
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t k = 0; k < n_chunks; k++) {
         const int64_t r0 = k * chunk, r1 = r0 + chunk < m ? r0 + chunk : m;
         SFX(colsum_rows)(r0, r1, c, x, part + k * c);
@@ -255,7 +255,7 @@ void SFX(fnn_bn_stats)(int64_t m, int64_t c, const T *x, T *mean, T *var, double
         mean[j] = (T)(m > 0 ? s / (double)m : 0.0);
     }
     /* pass 2: biased variance about the (rounded) mean */
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t k = 0; k < n_chunks; k++) {
         const int64_t r0 = k * chunk, r1 = r0 + chunk < m ? r0 + chunk : m;
         double *acc = part + k * c;
@@ -294,7 +294,7 @@ void SFX(fnn_bn_forward)(int64_t m, int64_t c, const T *x, const T *mean, const 
                          const T *beta, T *y, int n_threads)
 {
     const int par = n_threads > 1 && m * c >= ELT_PAR_MIN;
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t i = 0; i < m; i++) {
         const T *xr = x + i * c;
         T *yr = y + i * c;
@@ -315,7 +315,7 @@ void SFX(fnn_bn_backward)(int64_t m, int64_t c, const T *x, const T *mean, const
     double stack_part[FNN_BN_STACK];
     double *part = (n_chunks <= 1 && 2 * c <= FNN_BN_STACK) ? stack_part : scratch;
     /* partials per chunk: [sum dy (c) | sum dy*xhat (c)] */
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par && n_chunks > 1)")
+    OMP_FOR_IF(par && n_chunks > 1)
     for (int64_t k = 0; k < n_chunks; k++) {
         const int64_t r0 = k * chunk, r1 = r0 + chunk < m ? r0 + chunk : m;
         double *sd = part + 2 * k * c, *sdx = sd + c;
@@ -346,7 +346,7 @@ void SFX(fnn_bn_backward)(int64_t m, int64_t c, const T *x, const T *mean, const
         return;
     const double inv_m = m > 0 ? 1.0 / (double)m : 0.0;
     const double *sum_dy = part, *sum_dyx = part + c;
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t i = 0; i < m; i++)
         for (int64_t j = 0; j < c; j++) {
             const T s = (gamma ? gamma[j] : (T)1) * inv_std[j];
