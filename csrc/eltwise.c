@@ -34,6 +34,20 @@ int fnn_act_backward_uses_output(int kind, double param)
     }
 }
 
+/* Fewest elements worth a parallel region for an activation: cheap piecewise-linear ones are memory
+ * bound (about 0.1 ns per element), so a fork/join of a few microseconds pays only on large arrays;
+ * transcendental ones cost 1-10 ns per element. */
+static inline int64_t act_par_min(int kind)
+{
+    switch (kind) {
+    case FNN_ACT_LINEAR: case FNN_ACT_RELU: case FNN_ACT_LEAKY_RELU: case FNN_ACT_RELU6:
+    case FNN_ACT_HARD_SIGMOID: case FNN_ACT_HARD_SWISH:
+        return 4 * ELT_PAR_MIN;
+    default:
+        return ELT_PAR_MIN / 2;
+    }
+}
+
 /* Rows per reduction chunk: about 32K elements, a function of the row width only (never of n_threads). */
 static inline int64_t colsum_chunk_rows(int64_t n)
 {

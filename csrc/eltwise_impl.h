@@ -34,7 +34,7 @@ typedef void (*SFX(act_backward_fn))(int, int64_t, const T *restrict, const T *r
 void SFX(fnn_act_forward)(int kind, int64_t n, const T *x, T *y, T param, int n_threads)
 {
     const int64_t n_blocks = (n + ELT_BLOCK - 1) / ELT_BLOCK;
-    const int par = n_threads > 1 && n >= ELT_PAR_MIN;
+    const int par = n_threads > 1 && n >= act_par_min(kind);
     SFX(act_inplace_fn) inplace = SFX(act_forward_inplace_generic);
     SFX(act_block_fn) block = SFX(act_forward_block_generic);
 #if ELT_ISA_VARIANTS
@@ -60,7 +60,7 @@ void SFX(fnn_act_forward)(int kind, int64_t n, const T *x, T *y, T param, int n_
 void SFX(fnn_act_backward)(int kind, int64_t n, const T *a, const T *dy, T *dx, T param, int n_threads)
 {
     const int64_t n_blocks = (n + ELT_BLOCK - 1) / ELT_BLOCK;
-    const int par = n_threads > 1 && n >= ELT_PAR_MIN;
+    const int par = n_threads > 1 && n >= act_par_min(kind);
     const int from_y = fnn_act_backward_uses_output(kind, (double)param);
     SFX(act_backward_fn) block = SFX(act_backward_block_generic);
 #if ELT_ISA_VARIANTS
