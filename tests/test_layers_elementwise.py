@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import fastnn
 from fastnn._native import _eltwise
 from fastnn.layers.activation import ELU, PReLU, Activation, LeakyReLU, Maxout, ReLU, Softmax
-from fastnn.layers.normalization import BatchNormalization
+from fastnn.layers.normalization import BatchNormalization, LayerNormalization
 from fastnn.layers.regularization import (AlphaDropout, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D,
                                           SpatialDropout2D, SpatialDropout3D)
 from fastnn.testing import check_gradients
@@ -278,6 +278,36 @@ def test_batchnorm_kernels_match_reference_and_thread_counts(dtype, m, c):
         np.testing.assert_allclose(mean, x.astype(np.float64).mean(0), rtol=tol, atol=tol)
 
 
+@given(shape=shapes, seed=st.integers(0, 999), center=st.booleans(), scale=st.booleans(),
+       axis=st.sampled_from([-1, [1, 2], 1]))
+def test_layernorm_gradients(shape, seed, center, scale, axis):
+    layer = LayerNormalization(axis=axis, center=center, scale=scale, dtype="float64")
+    layer.build((None,) + shape[1:])
+    rng = np.random.default_rng(seed)
+    for w in layer.weights:
+        w.value[...] = rng.uniform(0.5, 1.5, w.shape)
+    check_gradients(layer, rng.standard_normal(shape) * 2 + 1)
+
+
+def test_layernorm_values_and_errors():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 3, 5)) * 3 + 1
+    layer = LayerNormalization(epsilon=1e-3, dtype="float64")
+    y = layer(x)
+    want = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-3)
+    np.testing.assert_allclose(y, want, rtol=1e-12, atol=1e-12)
+    assert [w.name for w in layer.weights] == ["gamma", "beta"] and layer.gamma.shape == (5,)
+    both = LayerNormalization(axis=[1, 2], dtype="float64")
+    flat = x.reshape(4, -1)
+    np.testing.assert_allclose(both(x).reshape(4, -1), (flat - flat.mean(1, keepdims=True)) /
+                               np.sqrt(flat.var(1, keepdims=True) + 1e-3), rtol=1e-12, atol=1e-12)
+    assert both.gamma.shape == (3, 5)
+    with pytest.raises(ValueError, match=r"expected sizes \(5,\).*\(4, 3, 6\)"):
+        layer(np.ones((4, 3, 6)))
+    with pytest.raises(ValueError, match="rms_scaling"):
+        LayerNormalization(rms_scaling=True)
+
+
 # ---------------------------------------------------------------- column sums (bias gradients)
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -320,7 +350,7 @@ def test_column_sum_large_is_thread_independent():
     lambda: PReLU(shared_axes=[1]), lambda: Maxout(2), lambda: Dropout(0.25, noise_shape=(None, 1, 4), seed=4),
     lambda: GaussianNoise(0.1, seed=1), lambda: GaussianDropout(0.2, seed=1), lambda: SpatialDropout1D(0.3, seed=2),
     lambda: AlphaDropout(0.1, noise_shape=(None, 1, 4), seed=3),
-    lambda: BatchNormalization(momentum=0.9, center=False)])
+    lambda: BatchNormalization(momentum=0.9, center=False), lambda: LayerNormalization(axis=[1, 2], epsilon=1e-5)])
 def test_config_round_trip(make):
     layer = make()
     x = np.random.default_rng(0).standard_normal((3, 2, 4)).astype(np.float32)
