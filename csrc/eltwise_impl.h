@@ -5,103 +5,75 @@
 
 /* ---------------- activations ---------------- */
 
-static inline T SFX(sigmoid_)(T v) { return (T)1 / ((T)1 + exp(-v)); }
+static inline T SFX(sigmoid_)(T v) { return (T)1 / ((T)1 + EXPT(-v)); }
 
 static inline T SFX(softplus_)(T v) { return fmax(v, (T)0) + log1p(exp(-fabs(v))); }
 
-/* Elementwise loop over i < n, parallel (static, by element: no cross-element arithmetic, so any
- * split gives the same bits). `EXPR` computes the value from the element `v` (and index i). */
-#define ELT_LOOP(OUT, EXPR)                                                                       \
-    do {                                                                                          \
-        _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")               \
-        for (int64_t i = 0; i < n; i++) {                                                         \
-            const T v = in[i];                                                                    \
-            (void)v;                                                                              \
-            OUT = (EXPR);                                                                         \
-        }                                                                                         \
-    } while (0)
+#define ISA_TARGET
+#define ISA_SFX(f) SFX(f##_generic)
+#include "act_impl.h"
+#undef ISA_TARGET
+#undef ISA_SFX
+#if ELT_ISA_VARIANTS
+#define ISA_TARGET __attribute__((target("avx2,fma")))
+#define ISA_SFX(f) SFX(f##_avx2)
+#include "act_impl.h"
+#undef ISA_TARGET
+#undef ISA_SFX
+#define ISA_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,fma")))
+#define ISA_SFX(f) SFX(f##_avx512)
+#include "act_impl.h"
+#undef ISA_TARGET
+#undef ISA_SFX
+#endif
+
+typedef void (*SFX(act_inplace_fn))(int, int64_t, T *, T);
+typedef void (*SFX(act_block_fn))(int, int64_t, const T *restrict, T *restrict, T);
+typedef void (*SFX(act_backward_fn))(int, int64_t, const T *restrict, const T *restrict, T *restrict, T, int);
 
 void SFX(fnn_act_forward)(int kind, int64_t n, const T *x, T *y, T param, int n_threads)
 {
-    const int par = n_threads > 1 && n >= ELT_PAR_MIN;
-    const T *in = x;
-    const T selu_scale = (T)SELU_SCALE, selu_alpha = (T)SELU_ALPHA;
-    const T sqrt_half = (T)0.70710678118654752440, gelu_c = (T)0.79788456080286535588;
-    switch (kind) {
-    case FNN_ACT_RELU: ELT_LOOP(y[i], v > 0 ? v : (T)0); break;
-    case FNN_ACT_SIGMOID: ELT_LOOP(y[i], SFX(sigmoid_)(v)); break;
-    case FNN_ACT_TANH: ELT_LOOP(y[i], tanh(v)); break;
-    case FNN_ACT_LEAKY_RELU: ELT_LOOP(y[i], v > 0 ? v : v * param); break;
-    case FNN_ACT_ELU: ELT_LOOP(y[i], v > 0 ? v : param * expm1(v)); break;
-    case FNN_ACT_SELU: ELT_LOOP(y[i], v > 0 ? selu_scale * v : selu_scale * selu_alpha * expm1(v)); break;
-    case FNN_ACT_SOFTPLUS: ELT_LOOP(y[i], SFX(softplus_)(v)); break;
-    case FNN_ACT_SOFTSIGN: ELT_LOOP(y[i], v / ((T)1 + fabs(v))); break;
-    case FNN_ACT_SWISH: ELT_LOOP(y[i], v * SFX(sigmoid_)(v)); break;
-    case FNN_ACT_GELU: ELT_LOOP(y[i], (T)0.5 * v * ((T)1 + erf(v * sqrt_half))); break;
-    case FNN_ACT_GELU_TANH:
-        ELT_LOOP(y[i], (T)0.5 * v * ((T)1 + tanh(gelu_c * (v + (T)0.044715 * v * v * v))));
-        break;
-    case FNN_ACT_HARD_SIGMOID: ELT_LOOP(y[i], fmin(fmax(v + (T)3, (T)0), (T)6) / (T)6); break;
-    case FNN_ACT_EXPONENTIAL: ELT_LOOP(y[i], exp(v)); break;
-    case FNN_ACT_RELU6: ELT_LOOP(y[i], fmin(fmax(v, (T)0), (T)6)); break;
-    case FNN_ACT_HARD_SWISH: ELT_LOOP(y[i], v * (fmin(fmax(v + (T)3, (T)0), (T)6) / (T)6)); break;
-    case FNN_ACT_MISH: ELT_LOOP(y[i], v * tanh(SFX(softplus_)(v))); break;
-    default:
-        if (y != x)
-            ELT_LOOP(y[i], v);
-        break;
+    const int64_t n_blocks = (n + ELT_BLOCK - 1) / ELT_BLOCK;
+    const int par = n_threads > 1 && n >= act_par_min(kind);
+    SFX(act_inplace_fn) inplace = SFX(act_forward_inplace_generic);
+    SFX(act_block_fn) block = SFX(act_forward_block_generic);
+#if ELT_ISA_VARIANTS
+    const int isa = fnn_isa_active();
+    if (isa >= FNN_ISA_AVX512) {
+        inplace = SFX(act_forward_inplace_avx512);
+        block = SFX(act_forward_block_avx512);
+    } else if (isa >= FNN_ISA_AVX2) {
+        inplace = SFX(act_forward_inplace_avx2);
+        block = SFX(act_forward_block_avx2);
+    }
+#endif
+    OMP_FOR_IF(par)
+    for (int64_t b = 0; b < n_blocks; b++) {
+        const int64_t i0 = b * ELT_BLOCK, len = n - i0 < ELT_BLOCK ? n - i0 : ELT_BLOCK;
+        if (x == y)
+            inplace(kind, len, y + i0, param);
+        else
+            block(kind, len, x + i0, y + i0, param);
     }
 }
 
 void SFX(fnn_act_backward)(int kind, int64_t n, const T *a, const T *dy, T *dx, T param, int n_threads)
 {
-    const int par = n_threads > 1 && n >= ELT_PAR_MIN;
-    const T *in = a;
-    const T selu_scale = (T)SELU_SCALE, selu_sa = (T)(SELU_SCALE * SELU_ALPHA);
-    const T sqrt_half = (T)0.70710678118654752440, inv_sqrt_2pi = (T)0.39894228040143267794;
-    const T gelu_c = (T)0.79788456080286535588;
+    const int64_t n_blocks = (n + ELT_BLOCK - 1) / ELT_BLOCK;
+    const int par = n_threads > 1 && n >= act_par_min(kind);
     const int from_y = fnn_act_backward_uses_output(kind, (double)param);
-    switch (kind) {
-    case FNN_ACT_RELU: ELT_LOOP(dx[i], v > 0 ? dy[i] : (T)0); break;
-    case FNN_ACT_SIGMOID: ELT_LOOP(dx[i], dy[i] * v * ((T)1 - v)); break;
-    case FNN_ACT_TANH: ELT_LOOP(dx[i], dy[i] * ((T)1 - v * v)); break;
-    case FNN_ACT_LEAKY_RELU: ELT_LOOP(dx[i], v > 0 ? dy[i] : dy[i] * param); break;
-    case FNN_ACT_ELU:
-        if (from_y)
-            ELT_LOOP(dx[i], v > 0 ? dy[i] : dy[i] * (v + param));
-        else
-            ELT_LOOP(dx[i], v > 0 ? dy[i] : dy[i] * param * exp(v));
-        break;
-    case FNN_ACT_SELU: ELT_LOOP(dx[i], v > 0 ? dy[i] * selu_scale : dy[i] * (v + selu_sa)); break;
-    case FNN_ACT_SOFTPLUS: ELT_LOOP(dx[i], -dy[i] * expm1(-v)); break;
-    case FNN_ACT_SOFTSIGN: ELT_LOOP(dx[i], dy[i] / (((T)1 + fabs(v)) * ((T)1 + fabs(v)))); break;
-    case FNN_ACT_SWISH: {
-        ELT_LOOP(dx[i], dy[i] * SFX(sigmoid_)(v) * ((T)1 + v * ((T)1 - SFX(sigmoid_)(v))));
-        break;
-    }
-    case FNN_ACT_GELU:
-        ELT_LOOP(dx[i], dy[i] * ((T)0.5 * ((T)1 + erf(v * sqrt_half)) + v * inv_sqrt_2pi * exp((T)-0.5 * v * v)));
-        break;
-    case FNN_ACT_GELU_TANH:
-        ELT_LOOP(dx[i], dy[i] * ((T)0.5 * ((T)1 + tanh(gelu_c * (v + (T)0.044715 * v * v * v))) +
-                                 (T)0.5 * v * ((T)1 - tanh(gelu_c * (v + (T)0.044715 * v * v * v)) *
-                                                          tanh(gelu_c * (v + (T)0.044715 * v * v * v))) *
-                                     gelu_c * ((T)1 + (T)(3 * 0.044715) * v * v)));
-        break;
-    case FNN_ACT_HARD_SIGMOID: ELT_LOOP(dx[i], (v > 0 && v < 1) ? dy[i] / (T)6 : (T)0); break;
-    case FNN_ACT_EXPONENTIAL: ELT_LOOP(dx[i], dy[i] * v); break;
-    case FNN_ACT_RELU6: ELT_LOOP(dx[i], (v > 0 && v < 6) ? dy[i] : (T)0); break;
-    case FNN_ACT_HARD_SWISH:
-        ELT_LOOP(dx[i], v <= (T)-3 ? (T)0 : (v >= (T)3 ? dy[i] : dy[i] * ((T)2 * v + (T)3) / (T)6));
-        break;
-    case FNN_ACT_MISH:
-        ELT_LOOP(dx[i], dy[i] * (tanh(SFX(softplus_)(v)) +
-                                 v * ((T)1 - tanh(SFX(softplus_)(v)) * tanh(SFX(softplus_)(v))) * SFX(sigmoid_)(v)));
-        break;
-    default:
-        if (dx != dy)
-            ELT_LOOP(dx[i], dy[i]);
-        break;
+    SFX(act_backward_fn) block = SFX(act_backward_block_generic);
+#if ELT_ISA_VARIANTS
+    const int isa = fnn_isa_active();
+    if (isa >= FNN_ISA_AVX512)
+        block = SFX(act_backward_block_avx512);
+    else if (isa >= FNN_ISA_AVX2)
+        block = SFX(act_backward_block_avx2);
+#endif
+    OMP_FOR_IF(par)
+    for (int64_t b = 0; b < n_blocks; b++) {
+        const int64_t i0 = b * ELT_BLOCK, len = n - i0 < ELT_BLOCK ? n - i0 : ELT_BLOCK;
+        block(kind, len, a + i0, dy + i0, dx + i0, param, from_y);
     }
 }
 
@@ -131,7 +103,7 @@ static void SFX(softmax_row)(int64_t cols, const T *x, T *y, int log_out)
 void SFX(fnn_softmax)(int64_t rows, int64_t cols, const T *x, T *y, int log_out, int n_threads)
 {
     const int par = n_threads > 1 && rows > 1 && rows * cols >= ELT_PAR_MIN / 4;
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t r = 0; r < rows; r++)
         SFX(softmax_row)(cols, x + r * cols, y + r * cols, log_out);
 }
@@ -140,7 +112,7 @@ void SFX(fnn_softmax_backward)(int64_t rows, int64_t cols, const T *y, const T *
                                int n_threads)
 {
     const int par = n_threads > 1 && rows > 1 && rows * cols >= ELT_PAR_MIN / 4;
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t r = 0; r < rows; r++) {
         const T *yr = y + r * cols, *dyr = dy + r * cols;
         T *dxr = dx + r * cols;
@@ -149,7 +121,7 @@ void SFX(fnn_softmax_backward)(int64_t rows, int64_t cols, const T *y, const T *
             for (int64_t j = 0; j < cols; j++)
                 s += (double)dyr[j];
             for (int64_t j = 0; j < cols; j++)
-                dxr[j] = dyr[j] - exp(yr[j]) * (T)s;
+                dxr[j] = dyr[j] - EXPT(yr[j]) * (T)s;
         } else {
             for (int64_t j = 0; j < cols; j++)
                 s += (double)dyr[j] * (double)yr[j];
@@ -193,7 +165,7 @@ void SFX(fnn_column_sum_accumulate)(int64_t m, int64_t n, const T *dz, T *out, d
         return;
     }
     const int par = n_threads > 1 && m * n >= ELT_PAR_MIN;
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t c = 0; c < n_chunks; c++) {
         const int64_t r0 = c * chunk, r1 = r0 + chunk < m ? r0 + chunk : m;
         SFX(colsum_rows)(r0, r1, n, dz, scratch + c * n);
@@ -218,23 +190,43 @@ void SFX(fnn_column_sum_accumulate_ref)(int64_t m, int64_t n, const T *dz, T *ou
 
 /* ---------------- dropout ---------------- */
 
+typedef void (*SFX(dropout_block_fn))(int64_t, int64_t, dropout_key, uint32_t, T, const T *restrict, T *restrict,
+                                      uint8_t *restrict);
+
 void SFX(fnn_dropout_forward)(int64_t n, uint64_t seed, double rate, T scale, const T *x, T *y, uint8_t *keep,
                               int n_threads)
 {
+    const int64_t n_blocks = (n + ELT_BLOCK - 1) / ELT_BLOCK;
     const int par = n_threads > 1 && n >= ELT_PAR_MIN;
-    const uint64_t threshold = dropout_threshold(rate);
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
-    for (int64_t i = 0; i < n; i++) {
-        const uint8_t k = (uint8_t)(counter_hash(seed, (uint64_t)i) >> 11 >= threshold);
-        keep[i] = k;
-        y[i] = k ? x[i] * scale : (T)0;
+    const uint32_t threshold = dropout_threshold(rate);
+    const dropout_key key = dropout_make_key(seed);
+    SFX(dropout_block_fn) block = SFX(dropout_block_generic);
+#if ELT_ISA_VARIANTS
+    const int isa = fnn_isa_active();
+    if (isa >= FNN_ISA_AVX512)
+        block = SFX(dropout_block_avx512);
+    else if (isa >= FNN_ISA_AVX2)
+        block = SFX(dropout_block_avx2);
+#endif
+    OMP_FOR_IF(par)
+    for (int64_t b = 0; b < n_blocks; b++) {
+        const int64_t i0 = b * ELT_BLOCK, len = n - i0 < ELT_BLOCK ? n - i0 : ELT_BLOCK;
+        if (x == y) {
+            /* in place: go through a stack copy so the block function can assume no aliasing */
+            T buf[ELT_BLOCK];
+            for (int64_t i = 0; i < len; i++)
+                buf[i] = x[i0 + i];
+            block(i0, len, key, threshold, scale, buf, y + i0, keep + i0);
+        } else {
+            block(i0, len, key, threshold, scale, x + i0, y + i0, keep + i0);
+        }
     }
 }
 
 void SFX(fnn_dropout_backward)(int64_t n, const uint8_t *keep, T scale, const T *dy, T *dx, int n_threads)
 {
     const int par = n_threads > 1 && n >= ELT_PAR_MIN;
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t i = 0; i < n; i++)
         dx[i] = keep[i] ? dy[i] * scale : (T)0;
 }
@@ -251,7 +243,7 @@ void SFX(fnn_bn_stats)(int64_t m, int64_t c, const T *x, T *mean, T *var, double
     if (n_chunks <= 1 && c <= FNN_BN_STACK)
         part = stack_part;
     /* pass 1: mean */
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t k = 0; k < n_chunks; k++) {
         const int64_t r0 = k * chunk, r1 = r0 + chunk < m ? r0 + chunk : m;
         SFX(colsum_rows)(r0, r1, c, x, part + k * c);
@@ -263,7 +255,7 @@ void SFX(fnn_bn_stats)(int64_t m, int64_t c, const T *x, T *mean, T *var, double
         mean[j] = (T)(m > 0 ? s / (double)m : 0.0);
     }
     /* pass 2: biased variance about the (rounded) mean */
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t k = 0; k < n_chunks; k++) {
         const int64_t r0 = k * chunk, r1 = r0 + chunk < m ? r0 + chunk : m;
         double *acc = part + k * c;
@@ -302,7 +294,7 @@ void SFX(fnn_bn_forward)(int64_t m, int64_t c, const T *x, const T *mean, const 
                          const T *beta, T *y, int n_threads)
 {
     const int par = n_threads > 1 && m * c >= ELT_PAR_MIN;
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t i = 0; i < m; i++) {
         const T *xr = x + i * c;
         T *yr = y + i * c;
@@ -323,7 +315,7 @@ void SFX(fnn_bn_backward)(int64_t m, int64_t c, const T *x, const T *mean, const
     double stack_part[FNN_BN_STACK];
     double *part = (n_chunks <= 1 && 2 * c <= FNN_BN_STACK) ? stack_part : scratch;
     /* partials per chunk: [sum dy (c) | sum dy*xhat (c)] */
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par && n_chunks > 1)")
+    OMP_FOR_IF(par && n_chunks > 1)
     for (int64_t k = 0; k < n_chunks; k++) {
         const int64_t r0 = k * chunk, r1 = r0 + chunk < m ? r0 + chunk : m;
         double *sd = part + 2 * k * c, *sdx = sd + c;
@@ -354,7 +346,7 @@ void SFX(fnn_bn_backward)(int64_t m, int64_t c, const T *x, const T *mean, const
         return;
     const double inv_m = m > 0 ? 1.0 / (double)m : 0.0;
     const double *sum_dy = part, *sum_dyx = part + c;
-    _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")
+    OMP_FOR_IF(par)
     for (int64_t i = 0; i < m; i++)
         for (int64_t j = 0; j < c; j++) {
             const T s = (gamma ? gamma[j] : (T)1) * inv_std[j];
@@ -391,4 +383,3 @@ void SFX(fnn_bn_backward_ref)(int64_t m, int64_t c, const T *x, const T *mean, c
     }
 }
 
-#undef ELT_LOOP

@@ -73,11 +73,12 @@ enum fnn_activation {
 /* 1 when the backward of `kind` (with this param) is computed from the forward OUTPUT y, 0 when it
  * needs the input x. Activations whose backward uses y may run forward in place (y over x). */
 int fnn_act_backward_uses_output(int kind, double param);
-/* y[i] = f(x[i]) for i < n (overwritten); y may equal x (in place). Unknown kind: y = x. */
+/* y[i] = f(x[i]) for i < n (overwritten); y may equal x (in place) but not otherwise overlap it.
+ * Unknown kind: y = x. float32 runs AVX2/AVX-512 builds when fnn_isa_active() allows. */
 void fnn_act_forward_f32(int kind, int64_t n, const float *x, float *y, float param, int n_threads);
 void fnn_act_forward_f64(int kind, int64_t n, const double *x, double *y, double param, int n_threads);
 /* dx[i] = dy[i] * f'(x[i]) (overwritten); `a` is y when fnn_act_backward_uses_output(kind, param),
- * else x. dx may equal dy. */
+ * else x. dx must not overlap a or dy. */
 void fnn_act_backward_f32(int kind, int64_t n, const float *a, const float *dy, float *dx, float param,
                           int n_threads);
 void fnn_act_backward_f64(int kind, int64_t n, const double *a, const double *dy, double *dx, double param,

@@ -29,4 +29,35 @@ static inline float fnn_expf(float x)
     const float y = p * scale;
     return x < lo ? 0.0f : (x > hi ? __builtin_inff() : (x != x ? x : y));
 }
+
+/* exp(x) - 1 without cancellation near 0: degree-8 Taylor polynomial for |x| < ln2/2 (truncation
+ * below 2e-8 relative), fnn_expf(x) - 1 elsewhere. Both branches are computed and one selected, so
+ * loops over it vectorize. */
+static inline float fnn_expm1f(float x)
+{
+    float p = 1.0f / 40320.0f;
+    p = p * x + 1.0f / 5040.0f;
+    p = p * x + 1.0f / 720.0f;
+    p = p * x + 1.0f / 120.0f;
+    p = p * x + 1.0f / 24.0f;
+    p = p * x + 1.0f / 6.0f;
+    p = p * x + 0.5f;
+    p = p * x * x + x;
+    const float big = fnn_expf(x) - 1.0f;
+    return (x > -0.3466f && x < 0.3466f) ? p : big;
+}
+
+/* 1 / (1 + exp(-x)); saturates cleanly to 0 and 1. */
+static inline float fnn_sigmoidf(float x) { return 1.0f / (1.0f + fnn_expf(-x)); }
+
+/* tanh(x) = -expm1(-2|x|) / (expm1(-2|x|) + 2) with the sign of x: expm1 of a non-positive argument
+ * cannot overflow, so no clamp is needed. NaN passes through. (Written with plain conditionals so
+ * GCC vectorizes it.) */
+static inline float fnn_tanhf(float x)
+{
+    const float s = x < 0 ? x : -x;
+    const float e = fnn_expm1f(2.0f * s);
+    const float r = -e / (e + 2.0f);
+    return x < 0 ? -r : r;
+}
 #endif

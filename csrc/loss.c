@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "fastnn.h"
+#include "fnn_omp.h"
 #include "fnn_expf.h"
 
 /* Rows per block (per-row losses of one block live on the stack). */

@@ -65,7 +65,7 @@ static double SFX(weighted_total)(int64_t rows, const double *row_loss, const T 
         const int64_t nb = rows - b0 < LOSS_BLOCK ? rows - b0 : LOSS_BLOCK;                        \
         double row_loss[LOSS_BLOCK];                                                               \
         const int par = n_threads > 1 && nb > 1 && nb * cols >= LOSS_PAR_MIN;                      \
-        _Pragma("omp parallel for schedule(static) num_threads(n_threads) if(par)")                \
+        OMP_FOR_IF(par)                \
         for (int64_t q = 0; q < nb; q++) {                                                         \
             const int64_t r = b0 + q;                                                              \
             const double w = weight ? (double)weight[r] : 1.0;                                     \

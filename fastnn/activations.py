@@ -99,7 +99,7 @@ class Softmax(Activation):
     def _to_last(self, arr):
         if self.axis in (-1, arr.ndim - 1) or arr.ndim == 0:
             return arr, False
-        return np.ascontiguousarray(np.moveaxis(arr, self.axis, -1)), True
+        return np.moveaxis(arr, self.axis, -1).copy(order="C"), True  # a copy we own (safe to overwrite)
 
     def _from_last(self, arr, moved):
         return np.moveaxis(arr, -1, self.axis) if moved else arr

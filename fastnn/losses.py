@@ -13,6 +13,8 @@ weights, None / 'none' returns the per-sample array.
 
 The softmax cross-entropies run in one fused native pass (loss, gradient and weighted sum).
 """
+import math
+
 import numpy as np
 
 from fastnn import config
@@ -174,6 +176,24 @@ class Loss:
         weights = _weights(sample_weight, losses.shape, y_pred.dtype, self.name)
         return self._reduce(losses, grad, weights)
 
+    #: The activation ('softmax' / 'sigmoid') whose output a probability cross-entropy can take as
+    #: logits instead (see forward_backward_logits), or None.
+    fusable_activation = None
+
+    def forward_backward_logits(self, y_true, logits, sample_weight=None):
+        """``(value, d value / d logits)`` when y_pred = fusable_activation(logits): one fused,
+        numerically stable pass instead of the loss on probabilities followed by the activation's
+        backward (Keras's TensorFlow backend makes the same substitution). Only for losses whose
+        ``fusable_activation`` is set."""
+        if self.fusable_activation is None:
+            raise ValueError(f"Loss '{self.name}' has no fused logits form (fusable_activation is None)")
+        twin = getattr(self, "_logits_twin", None)
+        if twin is None:
+            cfg = self.get_config()
+            cfg["from_logits"] = True
+            twin = self._logits_twin = type(self).from_config(cfg)
+        return twin.forward_backward(y_true, logits, sample_weight)
+
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction}
 
@@ -313,6 +333,10 @@ class BinaryCrossentropy(Loss):
         self.label_smoothing = float(label_smoothing)
         self.axis = axis
 
+    @property
+    def fusable_activation(self):
+        return None if self.from_logits else "sigmoid"
+
     def _compute(self, y_true, y_pred, want_grad):
         t = _as_target(y_true, y_pred, self.name)
         dt = y_pred.dtype.type
@@ -367,6 +391,10 @@ class CategoricalCrossentropy(Loss):
         self.from_logits = bool(from_logits)
         self.label_smoothing = float(label_smoothing)
         self.axis = int(axis)
+
+    @property
+    def fusable_activation(self):
+        return None if self.from_logits else "softmax"
 
     def forward_backward(self, y_true, y_pred, sample_weight=None, want_grad=True):
         y_pred = _as_pred(y_pred, self.name)
@@ -429,6 +457,10 @@ class SparseCategoricalCrossentropy(Loss):
         self.from_logits = bool(from_logits)
         self.ignore_class = None if ignore_class is None else int(ignore_class)
 
+    @property
+    def fusable_activation(self):
+        return None if self.from_logits else "softmax"
+
     def _run(self, y_true, y_pred, weights, scale, losses, grad):
         labels = _sparse_labels(y_true, y_pred, self.name)
         ignore = _native_loss.NO_IGNORE if self.ignore_class is None else self.ignore_class
@@ -461,7 +493,7 @@ class SparseCategoricalCrossentropy(Loss):
                 grad *= (w * (1.0 / count if count else 0.0)).astype(grad.dtype).reshape(loss_shape + (1,))
             return value, grad
         # The hot path: one fused kernel call computes the weighted total and the scaled gradient.
-        n = int(np.prod(loss_shape))
+        n = math.prod(loss_shape)
         scale = 1.0 if self.reduction == "sum" else (1.0 / n if n else 0.0)
         grad = np.empty_like(y_pred) if want_grad else None
         _, total = self._run(y_true, y_pred, weights, scale, None, grad)
@@ -504,6 +536,38 @@ class Poisson(Loss):
         losses = _mean_last(y_pred - t * np.log(y_pred + dt(EPSILON)))
         grad = (dt(1) - t / (y_pred + dt(EPSILON))) * dt(1.0 / y_pred.shape[-1]) if want_grad else None
         return losses, grad
+
+
+class CosineSimilarity(Loss):
+    """-sum(l2_normalize(y_true) * l2_normalize(y_pred)) over the last axis (-1 for aligned vectors).
+
+    l2_normalize(x) = x / sqrt(max(sum(x^2), 1e-12)), as Keras computes it.
+    """
+
+    default_name = "cosine_similarity"
+
+    def __init__(self, axis=-1, reduction="sum_over_batch_size", name=None, dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        if axis != -1:
+            raise ValueError(f"CosineSimilarity: only axis=-1 is supported, received {axis!r}")
+        self.axis = axis
+
+    def _compute(self, y_true, y_pred, want_grad):
+        t = _as_target(y_true, y_pred, self.name)
+        t_hat = t / np.sqrt(np.maximum(np.sum(t * t, -1, keepdims=True), 1e-12))
+        sq = np.sum(y_pred * y_pred, -1, keepdims=True)
+        norm = np.sqrt(np.maximum(sq, 1e-12))
+        p_hat = y_pred / norm
+        cos = np.sum(t_hat * p_hat, -1, keepdims=True)
+        losses = -cos[..., 0]
+        grad = None
+        if want_grad:
+            # d(-t_hat . p / |p|)/dp = -(t_hat - cos * p_hat) / |p| where |p|^2 > 1e-12, else -t_hat / 1e-6
+            grad = np.where(sq > 1e-12, -(t_hat - cos * p_hat) / norm, -t_hat / norm)
+        return losses.astype(y_pred.dtype), None if grad is None else grad.astype(y_pred.dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
 
 
 # ---------------------------------------------------------------- hinge losses
@@ -587,6 +651,7 @@ poisson = _functional(Poisson, "Poisson loss")
 hinge = _functional(Hinge, "hinge loss")
 squared_hinge = _functional(SquaredHinge, "squared hinge loss")
 categorical_hinge = _functional(CategoricalHinge, "categorical hinge loss")
+cosine_similarity = _functional(CosineSimilarity, "negative cosine similarity")
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
 mape = MAPE = mean_absolute_percentage_error
@@ -597,7 +662,7 @@ logcosh = log_cosh
 _CLASSES = {c.__name__: c for c in (
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError, Huber,
     LogCosh, BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence,
-    Poisson, Hinge, SquaredHinge, CategoricalHinge)}
+    Poisson, Hinge, SquaredHinge, CategoricalHinge, CosineSimilarity)}
 _NAMES = {
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError, "MSE": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,
@@ -611,13 +676,15 @@ _NAMES = {
     "kl_divergence": KLDivergence, "kld": KLDivergence, "KLD": KLDivergence,
     "kullback_leibler_divergence": KLDivergence, "poisson": Poisson,
     "hinge": Hinge, "squared_hinge": SquaredHinge, "categorical_hinge": CategoricalHinge,
+    "cosine_similarity": CosineSimilarity,
 }
 _FUNCTIONS = {mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError,
               mean_absolute_percentage_error: MeanAbsolutePercentageError,
               mean_squared_logarithmic_error: MeanSquaredLogarithmicError, huber: Huber, log_cosh: LogCosh,
               binary_crossentropy: BinaryCrossentropy, categorical_crossentropy: CategoricalCrossentropy,
               sparse_categorical_crossentropy: SparseCategoricalCrossentropy, kl_divergence: KLDivergence,
-              poisson: Poisson, hinge: Hinge, squared_hinge: SquaredHinge, categorical_hinge: CategoricalHinge}
+              poisson: Poisson, hinge: Hinge, squared_hinge: SquaredHinge, categorical_hinge: CategoricalHinge,
+              cosine_similarity: CosineSimilarity}
 
 
 def _valid_names():

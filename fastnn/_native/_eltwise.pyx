@@ -218,10 +218,14 @@ def dropout_mask(shape, uint64_t seed, double rate, int n_threads):
     return keep
 
 
-def dropout_forward(cnp.ndarray x, uint64_t seed, double rate, double scale, int n_threads):
-    """(y, keep): y = x * scale where kept, 0 where dropped; keep is the uint8 mask of x's shape."""
+def dropout_forward(cnp.ndarray x, uint64_t seed, double rate, double scale, int n_threads, out=None):
+    """(y, keep): y = x * scale where kept, 0 where dropped; keep is the uint8 mask of x's shape.
+
+    y is written into `out` when given (which may be x itself: in place)."""
     cdef int f32 = _is_f32(x, "dropout input")
-    cdef cnp.ndarray y = np.empty_like(x)
+    cdef cnp.ndarray y = np.empty_like(x) if out is None else <cnp.ndarray>out
+    if out is not None:
+        _same(x, y, "dropout output", True)
     cdef cnp.ndarray keep = np.empty((<object>x).shape, dtype=np.uint8)
     cdef int64_t n = cnp.PyArray_SIZE(x)
     cdef void *px = _ptr(x)

@@ -181,8 +181,9 @@ class PReLU(Layer):
         want = self.alpha.shape
         got = x.shape[1:]
         if len(got) != len(want) or any(w != 1 and w != g for w, g in zip(want, got)):
-            raise ValueError(f"Layer '{self.name}': expected inputs of shape (None, "
-                             f"{', '.join('*' if w == 1 and (i + 1) in (self.shared_axes or []) else str(w) for i, w in enumerate(want))}), "
+            shared = self.shared_axes or []
+            dims = ", ".join("*" if (i + 1) in shared else str(w) for i, w in enumerate(want))
+            raise ValueError(f"Layer '{self.name}': expected inputs of shape (None, {dims}) (* = any size), "
                              f"received {x.shape}")
 
     def forward(self, inputs, training=False):

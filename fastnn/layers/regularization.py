@@ -1,4 +1,5 @@
-"""Noise layers active only in training: Dropout, GaussianNoise, GaussianDropout.
+"""Noise layers active only in training: Dropout, SpatialDropout1D/2D/3D, AlphaDropout, GaussianNoise,
+GaussianDropout.
 
 At inference (``training=False``) each returns its input unchanged. Random draws come from the
 layer's own generator when ``seed`` is given (reproducible), else from fastnn's global one.
@@ -139,3 +140,119 @@ class GaussianDropout(Layer):
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+class _SpatialDropout(Dropout):
+    """Dropout of whole feature maps: one mask entry per (sample, channel), shared over the spatial axes."""
+
+    _rank = None  # input rank (batch included)
+
+    def __init__(self, rate, data_format=None, seed=None, **kwargs):
+        super().__init__(rate, seed=seed, **kwargs)
+        if data_format not in (None, "channels_last", "channels_first"):
+            raise ValueError(f"{type(self).__name__}: argument `data_format` must be 'channels_last' or "
+                             f"'channels_first', received {data_format!r}")
+        self.data_format = data_format or "channels_last"
+
+    def _mask_shape(self, shape):
+        if len(shape) != self._rank:
+            raise ValueError(f"Layer '{self.name}': expected inputs of rank {self._rank} (batch included), "
+                             f"received shape {tuple(shape)}")
+        ones = (1,) * (self._rank - 2)
+        if self.data_format == "channels_last":
+            return (shape[0],) + ones + (shape[-1],)
+        return (shape[0], shape[1]) + ones
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.pop("noise_shape")
+        if self._rank != 3:
+            cfg["data_format"] = self.data_format
+        return cfg
+
+
+class SpatialDropout1D(_SpatialDropout):
+    """Drops whole channels of (batch, steps, channels) inputs in training (Keras SpatialDropout1D).
+
+    Args:
+        rate: fraction of the channels to drop, in [0, 1).
+        seed: optional integer making the masks reproducible.
+    """
+
+    _rank = 3
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(rate, seed=seed, **kwargs)
+
+
+class SpatialDropout2D(_SpatialDropout):
+    """Drops whole feature maps of 4-D inputs in training (Keras SpatialDropout2D).
+
+    Args:
+        rate: fraction of the feature maps to drop, in [0, 1).
+        data_format: 'channels_last' (default) or 'channels_first'.
+        seed: optional integer making the masks reproducible.
+    """
+
+    _rank = 4
+
+
+class SpatialDropout3D(_SpatialDropout):
+    """Drops whole feature volumes of 5-D inputs in training (Keras SpatialDropout3D).
+
+    Args:
+        rate: fraction of the feature volumes to drop, in [0, 1).
+        data_format: 'channels_last' (default) or 'channels_first'.
+        seed: optional integer making the masks reproducible.
+    """
+
+    _rank = 5
+
+
+class AlphaDropout(Layer):
+    """Dropout that keeps the mean and variance of SELU activations (Keras AlphaDropout).
+
+    Dropped inputs are set to alpha' = -scale * alpha of SELU, then ``y = a * x' + b`` with
+    ``a = ((1 - rate) (1 + rate alpha'^2))^-1/2`` and ``b = -a alpha' rate``.
+
+    Args:
+        rate: drop probability, in [0, 1).
+        noise_shape: optional mask shape broadcast over the input (None entries take the input's size).
+        seed: optional integer making the masks reproducible.
+    """
+
+    _ALPHA_P = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = check_number(type(self).__name__, "rate", rate, low=0, high=1, high_inclusive=False)
+        self._shape_helper = Dropout(0.0, noise_shape=noise_shape, name=f"{self.name}_noise_shape")
+        self.noise_shape = self._shape_helper.noise_shape
+        self.seed = seed
+        self._seed(seed)
+
+    def check_input(self, x):
+        self._shape_helper.name = self.name
+        self._shape_helper._mask_shape(x.shape)
+
+    def forward(self, inputs, training=False):
+        if not training or self.rate == 0:
+            return inputs, None
+        seed = int(self.rng().integers(0, _SEED_LIMIT))
+        shape = self._shape_helper._mask_shape(inputs.shape) or inputs.shape
+        keep = _eltwise.dropout_mask(shape, seed, self.rate, config.get_num_threads()).astype(inputs.dtype)
+        rate, alpha_p = self.rate, self._ALPHA_P
+        a = ((1 - rate) * (1 + rate * alpha_p ** 2)) ** -0.5
+        b = -a * alpha_p * rate
+        dt = inputs.dtype.type
+        y = dt(a) * (inputs * keep + dt(alpha_p) * (dt(1) - keep)) + dt(b)
+        return y.astype(inputs.dtype), keep * dt(a)
+
+    def backward(self, ctx, grad_outputs, need_input_grad=True):
+        if not need_input_grad:
+            return None
+        return grad_outputs.copy() if ctx is None else grad_outputs * ctx
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate,
+                "noise_shape": None if self.noise_shape is None else list(self.noise_shape), "seed": self.seed}
