@@ -118,6 +118,7 @@ LAYER_TABLE = {
     "UpSampling1D": ({}, (3, 2)), "UpSampling2D": ({}, (3, 3, 2)), "ZeroPadding1D": ({}, (3, 2)),
     "ZeroPadding2D": ({}, (3, 3, 2)), "Cropping1D": ({}, (4, 2)), "Cropping2D": ({"cropping": 1}, (4, 4, 2)),
     "SpatialDropout1D": ({"rate": 0.5}, (4, 2)), "SpatialDropout2D": ({"rate": 0.5}, (4, 4, 2)),
+    "SpatialDropout3D": ({"rate": 0.5}, (2, 3, 3, 2)),
     "DropBlock2D": ({"rate": 0.1, "block_size": 2}, (4, 4, 2)),
     "RandomFlip": ({}, (4, 4, 2)), "RandomCrop": ({"height": 2, "width": 2}, (4, 4, 2)),
     "RandomContrast": ({"factor": 0.2}, (4, 4, 2)), "RandomTranslation": ({"height_factor": 0.1, "width_factor": 0.1},

@@ -24,8 +24,9 @@ _name_counts = {}
 
 
 def _snake_case(name):
+    # Keras's rule: Conv2D -> conv2d, SpatialDropout2D -> spatial_dropout2d, LSTM -> lstm.
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def unique_name(base):

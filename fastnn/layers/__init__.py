@@ -5,5 +5,6 @@ from fastnn.layers.activation import ELU, Activation, LeakyReLU, Maxout, PReLU, 
 from fastnn.layers.core import Dense, Flatten, Identity, InputLayer, Permute, RepeatVector, Reshape
 from fastnn.layers.merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                                  average, concatenate, dot, maximum, minimum, multiply, subtract)
-from fastnn.layers.normalization import BatchNormalization
-from fastnn.layers.regularization import Dropout, GaussianDropout, GaussianNoise
+from fastnn.layers.normalization import BatchNormalization, LayerNormalization
+from fastnn.layers.regularization import (AlphaDropout, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D,
+                                          SpatialDropout2D, SpatialDropout3D)
