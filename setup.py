@@ -86,7 +86,9 @@ def _extensions():
     exts = []
     for pyx in sorted(glob.glob(os.path.join("fastnn", "_native", "*.pyx"))):
         module = os.path.splitext(pyx)[0].replace(os.sep, ".")
-        exts.append(Extension(module, [pyx], include_dirs=[CSRC, np.get_include()]))
+        # depends: a changed C kernel or header must relink every extension (they embed the objects).
+        exts.append(Extension(module, [pyx], include_dirs=[CSRC, np.get_include()],
+                              depends=sorted(glob.glob(os.path.join(CSRC, "*.[ch]")))))
     return cythonize(exts, compiler_directives=CYTHON_DIRECTIVES, include_path=[CSRC, "fastnn/_native"])
 
 
