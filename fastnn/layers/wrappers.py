@@ -11,18 +11,19 @@ def _serialize(layer):
 
 
 def _deserialize(item, custom_objects=None):
-    """A layer from ``{"class_name", "config"}``: fastnn's registry when present, else these modules' layers."""
-    try:
-        from fastnn.engine.serialization import deserialize_layer
-    except ImportError:
-        deserialize_layer = None
-    if deserialize_layer is not None:
-        return deserialize_layer(item, custom_objects=custom_objects)
+    """A layer from ``{"class_name", "config"}`` through fastnn's registry; the recurrent, embedding and
+    wrapper classes are always resolvable (whether or not fastnn.layers exports them yet)."""
     from fastnn.layers import embedding, recurrent
 
     known = {c.__name__: c for c in (recurrent.SimpleRNN, recurrent.LSTM, recurrent.GRU, embedding.Embedding,
                                      embedding.Masking, Bidirectional, TimeDistributed)}
     known.update(custom_objects or {})
+    try:
+        from fastnn.engine.serialization import deserialize_layer
+    except ImportError:
+        deserialize_layer = None
+    if deserialize_layer is not None:
+        return deserialize_layer(item, custom_objects=known)
     if not isinstance(item, dict) or item.get("class_name") not in known:
         raise ValueError(f"Unknown layer in wrapper config: {item!r:.200}")
     return known[item["class_name"]].from_config(dict(item.get("config", {})))
