@@ -237,6 +237,9 @@ def test_bad_hyper_parameters():
         Bidirectional(LSTM(3), backward_layer=LSTM(3))
     with pytest.raises(TypeError, match="unknown"):
         SimpleRNN(3, bogus=1)
+    LSTM(3, use_cudnn=False, implementation=1, unroll=True)  # Keras switches, accepted
+    with pytest.raises(ValueError, match="use_cudnn"):
+        GRU(3, use_cudnn="yes")
 
 
 @pytest.mark.parametrize("make", [

@@ -19,7 +19,8 @@ Shared behaviour (the ``RNN`` base class):
     the inputs and one on h_{t-1} in the recurrent projection, the same at every step (Gal & Ghahramani;
     Keras 3 draws one mask per gate when recurrent_dropout is set: statistically the same kind of
     regulariser, not the same random numbers).
-  * ``unroll`` is accepted and ignored (the fused kernels loop natively).
+  * ``unroll``, ``use_cudnn`` and ``implementation`` are accepted and ignored (the fused kernels loop
+    natively; there is one CPU implementation).
 """
 import numpy as np
 
@@ -77,9 +78,13 @@ class RNN(Layer):
                  bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
                  bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False,
                  return_state=False, go_backwards=False, stateful=False, unroll=False,
-                 zero_output_for_mask=False, **kwargs):
+                 zero_output_for_mask=False, use_cudnn="auto", implementation=2, **kwargs):
         super().__init__(**kwargs)
         cls = type(self).__name__
+        if use_cudnn not in ("auto", True, False):
+            raise ValueError(f"{cls}: use_cudnn must be 'auto', True or False, received {use_cudnn!r}")
+        if implementation not in (1, 2):
+            raise ValueError(f"{cls}: implementation must be 1 or 2, received {implementation!r}")
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(f"{cls}: units must be a positive integer, received {units!r}")
         self.units = int(units)
@@ -459,7 +464,6 @@ class GRU(RNN):
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True, reset_after=True,
                  **kwargs):
-        kwargs.pop("use_cudnn", None)
         super().__init__(units, activation=activation, recurrent_activation=recurrent_activation,
                          use_bias=use_bias, **kwargs)
         self.reset_after = bool(reset_after)
