@@ -114,6 +114,7 @@ class RNN(Layer):
         self.supports_masking = True
         self.states = None
         self.input_dim = None
+        self._scratch_buffers = {}
 
     # ---- weights ----
     def _bias_shape(self):
@@ -318,6 +319,15 @@ class RNN(Layer):
             return [dx] + dstate
         return dx
 
+    def _scratch(self, name, shape, dtype):
+        """A reusable backward-only buffer (gate gradients, work space): its contents never outlive one
+        backward call, and reusing it avoids page-zeroing a fresh allocation every step for large layers."""
+        buf = self._scratch_buffers.get(name)
+        if buf is None or buf.shape != tuple(shape) or buf.dtype != dtype:
+            buf = np.empty(shape, dtype)
+            self._scratch_buffers[name] = buf
+        return buf
+
     # ---- configuration ----
     def get_config(self):
         cfg = super().get_config()
@@ -377,9 +387,10 @@ class SimpleRNN(RNN):
 
     def _run_backward(self, ctx, dY, dstate, dxt, grads):
         b = ctx["bufs"]
-        work = np.empty_like(dstate[0])
+        work = self._scratch("work", dstate[0].shape, dstate[0].dtype)
+        dG = self._scratch("dG", b["G"].shape, b["G"].dtype)
         _rnn.simple_rnn_backward(ctx["xt"], self.kernel.value, self.recurrent_kernel.value, ctx["mask"],
-                                 ctx["rmask"], self._act, b["H"], b["HD"], dY, dstate[0], b["G"], dxt,
+                                 ctx["rmask"], self._act, b["H"], b["HD"], dY, dstate[0], dG, dxt,
                                  grads["dK"], grads["dR"], grads["db"], work, config.get_num_threads())
 
 
@@ -432,8 +443,8 @@ class LSTM(RNN):
 
     def _run_backward(self, ctx, dY, dstate, dxt, grads):
         b = ctx["bufs"]
-        dG = np.empty_like(b["G"])
-        work = np.empty_like(dstate[0])
+        dG = self._scratch("dG", b["G"].shape, b["G"].dtype)
+        work = self._scratch("work", dstate[0].shape, dstate[0].dtype)
         _rnn.lstm_backward(ctx["xt"], self.kernel.value, self.recurrent_kernel.value, ctx["mask"], ctx["rmask"],
                            self._act, self._ract, b["G"], b["H"], b["C"], b["AC"], b["HD"], dY, dstate[0],
                            dstate[1], dG, dxt, grads["dK"], grads["dR"], grads["db"], work,
@@ -483,9 +494,9 @@ class GRU(RNN):
 
     def _run_backward(self, ctx, dY, dstate, dxt, grads):
         b = ctx["bufs"]
-        dG = np.empty_like(b["G"])
-        dGr = np.empty_like(b["G"]) if self.reset_after else None
-        work = np.empty_like(dstate[0])
+        dG = self._scratch("dG", b["G"].shape, b["G"].dtype)
+        dGr = self._scratch("dGr", b["G"].shape, b["G"].dtype) if self.reset_after else None
+        work = self._scratch("work", dstate[0].shape, dstate[0].dtype)
         _rnn.gru_backward(ctx["xt"], self.kernel.value, self.recurrent_kernel.value, ctx["mask"], ctx["rmask"],
                           self._act, self._ract, self.reset_after, b["G"], b["S"], b["H"], b["HD"], dY,
                           dstate[0], dG, dGr, dxt, grads["dK"], grads["dR"], grads["db"], work,
