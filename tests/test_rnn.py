@@ -75,7 +75,11 @@ def run_kernels(kind, dtype, T, N, D, U, seed, masked, dropped, pair=("tanh", "s
 
 def _assert_close(a, b, dtype):
     for key in a:
-        rtol, atol = (2e-4, 2e-4) if dtype == np.float32 else (1e-10, 1e-10)
+        # Absolute tolerance scaled by the array's magnitude: with unbounded activations (linear, relu)
+        # gradients reach hundreds and a small entry carries the rounding of the large ones.
+        scale = max(1.0, float(np.abs(b[key]).max()))
+        # float32: the fast exp differs from libm by ~1e-7, and unbounded dynamics amplify it through time.
+        rtol, atol = (1e-3, 1e-4 * scale) if dtype == np.float32 else (1e-10, 1e-11 * scale)
         np.testing.assert_allclose(a[key], b[key], rtol=rtol, atol=atol, err_msg=key)
 
 
