@@ -101,16 +101,17 @@ void FN(fnn_col2im_)(const fnn_conv_geom *g, const T *restrict col, int64_t row0
         for (int64_t i = 0; i < g->k_h; ++i) {
             const int64_t th = ih + g->pad_top - i * g->dil_h;
             if (th < 0) break;
-            if (th % g->stride_h) continue;
-            const int64_t oh = th / g->stride_h;
+            /* integer division is slow: stride 1 (the common case) needs none */
+            if (g->stride_h != 1 && th % g->stride_h) continue;
+            const int64_t oh = g->stride_h == 1 ? th : th / g->stride_h;
             if (oh < oh_lo || oh > oh_hi) continue;
             for (int64_t iw = 0; iw < W; ++iw) {
                 T *restrict d = dxr + iw * C;
                 for (int64_t j = 0; j < g->k_w; ++j) {
                     const int64_t tw = iw + g->pad_left - j * g->dil_w;
                     if (tw < 0) break;
-                    if (tw % g->stride_w) continue;
-                    const int64_t ow = tw / g->stride_w;
+                    if (g->stride_w != 1 && tw % g->stride_w) continue;
+                    const int64_t ow = g->stride_w == 1 ? tw : tw / g->stride_w;
                     if (ow >= g->out_w) continue;
                     const int64_t q = n * ohw + oh * g->out_w + ow;
                     if (q < row0 || q >= row0 + rows) continue;
