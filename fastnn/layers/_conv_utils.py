@@ -101,3 +101,22 @@ def default_name(kwargs, base):
     if kwargs.get("name") is None:
         kwargs["name"] = unique_name(base)
     return kwargs
+
+
+def conv_window_args(who, rank, kernel_size, strides, padding, data_format, dilation_rate, paddings=PADDINGS):
+    """Validated (kernel_size, strides, padding, data_format, dilation_rate) of a convolution layer."""
+    kernel_size = normalize_tuple(kernel_size, rank, who, "kernel_size")
+    strides = normalize_tuple(strides, rank, who, "strides")
+    dilation_rate = normalize_tuple(dilation_rate, rank, who, "dilation_rate")
+    padding = normalize_padding(padding, who, paddings)
+    data_format = normalize_data_format(data_format, who)
+    if max(strides) > 1 and max(dilation_rate) > 1:
+        raise ValueError(f"{who}: strides > 1 cannot be combined with dilation_rate > 1 (as in Keras), "
+                         f"received strides={strides}, dilation_rate={dilation_rate}")
+    return kernel_size, strides, padding, data_format, dilation_rate
+
+
+def positive_int(value, who, arg):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{who}: {arg} must be a positive integer, received {value!r}")
+    return int(value)
