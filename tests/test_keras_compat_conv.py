@@ -8,7 +8,9 @@ keras = pytest.importorskip("keras")
 
 from fastnn.layers.conv import Conv1D, Conv2D, Conv2DTranspose  # noqa: E402
 from fastnn.layers.depthwise import DepthwiseConv2D, SeparableConv2D  # noqa: E402
-from fastnn.layers.pooling import AveragePooling2D, MaxPooling2D  # noqa: E402
+from fastnn.layers.pooling import (AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,  # noqa: E402
+                                   MaxPooling1D, MaxPooling2D)
+from fastnn.layers.reshaping import Cropping2D, UpSampling2D, ZeroPadding2D  # noqa: E402
 
 CASES = [
     # (fastnn class, keras class, args, kwargs, input shape): odd sizes, strides, 'same', dilation
@@ -24,6 +26,12 @@ CASES = [
     (MaxPooling2D, "MaxPooling2D", (3,), dict(strides=2, padding="same"), (2, 7, 8, 2)),
     (AveragePooling2D, "AveragePooling2D", (3,), dict(strides=2, padding="same"), (2, 7, 8, 2)),
     (AveragePooling2D, "AveragePooling2D", ((2, 3),), dict(strides=(1, 2), padding="valid"), (2, 5, 8, 2)),
+    (MaxPooling1D, "MaxPooling1D", (3,), dict(strides=2, padding="same"), (2, 8, 3)),
+    (GlobalAveragePooling2D, "GlobalAveragePooling2D", (), dict(keepdims=True), (2, 5, 4, 3)),
+    (GlobalMaxPooling2D, "GlobalMaxPooling2D", (), {}, (2, 5, 4, 3)),
+    (UpSampling2D, "UpSampling2D", ((2, 3),), {}, (2, 3, 4, 2)),
+    (ZeroPadding2D, "ZeroPadding2D", (((1, 2), (0, 3)),), {}, (2, 3, 4, 2)),
+    (Cropping2D, "Cropping2D", (((1, 0), (2, 1)),), {}, (2, 5, 6, 2)),
 ]
 
 
@@ -41,3 +49,31 @@ def test_same_outputs_as_keras(ours, theirs, args, kwargs, shape):
         want = np.asarray(k_layer(x))
         f_layer.set_weights(weights)
     np.testing.assert_allclose(f_layer(x), want, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("ours, theirs, args, kwargs, shape", [c for c in CASES if c[0] in (
+    Conv2D, Conv1D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D)])
+def test_same_gradients_as_keras(ours, theirs, args, kwargs, shape):
+    """d(sum(r * y))/dx and /dweights from TF's autodiff against fastnn's backward (float64)."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape)
+    k_layer = getattr(keras.layers, theirs)(*args, dtype="float64", **kwargs)
+    k_layer.build(shape)
+    weights = [rng.standard_normal(w.shape) for w in k_layer.get_weights()]
+    k_layer.set_weights(weights)
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        y = k_layer(xt)
+        r = tf.constant(rng.standard_normal(y.shape))
+        loss = tf.reduce_sum(y * r)
+    grads = tape.gradient(loss, [xt] + k_layer.trainable_weights)
+    f_layer = ours(*args, dtype="float64", **kwargs)
+    f_layer.build((None,) + shape[1:])
+    f_layer.set_weights(weights)
+    y_f, ctx = f_layer.forward(x)
+    np.testing.assert_allclose(y_f, np.asarray(y), rtol=1e-10, atol=1e-10)
+    dx = f_layer.backward(ctx, np.asarray(r))
+    np.testing.assert_allclose(dx, np.asarray(grads[0]), rtol=1e-10, atol=1e-10)
+    for var, g in zip(f_layer.trainable_weights, grads[1:]):
+        np.testing.assert_allclose(var.grad, np.asarray(g), rtol=1e-10, atol=1e-10)
