@@ -77,3 +77,18 @@ def test_same_gradients_as_keras(ours, theirs, args, kwargs, shape):
     np.testing.assert_allclose(dx, np.asarray(grads[0]), rtol=1e-10, atol=1e-10)
     for var, g in zip(f_layer.trainable_weights, grads[1:]):
         np.testing.assert_allclose(var.grad, np.asarray(g), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("fill_mode", ["reflect", "constant", "nearest"])
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_fixed_affine_augmentations_match_keras(fill_mode, interpolation):
+    """With lower == upper the random warps are deterministic: compare them with Keras's."""
+    from fastnn.layers.augmentation import RandomRotation, RandomTranslation, RandomZoom
+
+    x = np.random.default_rng(2).uniform(0, 255, (2, 7, 6, 2)).astype(np.float32)
+    for name, ours, args in [("RandomRotation", RandomRotation, ((0.1, 0.1),)),
+                             ("RandomTranslation", RandomTranslation, ((0.23, 0.23), (-0.31, -0.31))),
+                             ("RandomZoom", RandomZoom, ((0.3, 0.3), (-0.2, -0.2)))]:
+        kw = dict(fill_mode=fill_mode, interpolation=interpolation, seed=1)
+        want = np.asarray(getattr(keras.layers, name)(*args, **kw)(x, training=True))
+        np.testing.assert_allclose(ours(*args, **kw)(x, training=True), want, rtol=1e-4, atol=1e-3)

@@ -309,6 +309,7 @@ class RandomTranslation(_RandomAffine):
     Args:
         height_factor, width_factor: float f (range [-f, f]) or (lower, upper), fractions in [-1, 1].
         fill_mode: 'reflect' (default), 'wrap', 'constant' or 'nearest' for pixels from outside the image.
+            Outputs equal Keras/TF's for every mode except 'wrap', which can differ near the borders.
         interpolation: 'bilinear' (default) or 'nearest'.
         seed: optional int.
         fill_value: value of 'constant' fill.
