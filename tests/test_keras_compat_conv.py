@@ -92,3 +92,13 @@ def test_fixed_affine_augmentations_match_keras(fill_mode, interpolation):
         kw = dict(fill_mode=fill_mode, interpolation=interpolation, seed=1)
         want = np.asarray(getattr(keras.layers, name)(*args, **kw)(x, training=True))
         np.testing.assert_allclose(ours(*args, **kw)(x, training=True), want, rtol=1e-4, atol=1e-3)
+
+
+def test_random_crop_inference_and_training_shapes_match_keras():
+    from fastnn.layers.augmentation import RandomCrop
+
+    x = np.random.default_rng(3).uniform(0, 255, (2, 7, 6, 2)).astype(np.float32)
+    k = keras.layers.RandomCrop(4, 3, seed=0)
+    f = RandomCrop(4, 3, seed=0)
+    np.testing.assert_array_equal(f(x, training=False), np.asarray(k(x, training=False)))
+    assert f(x, training=True).shape == np.asarray(k(x, training=True)).shape == (2, 4, 3, 2)

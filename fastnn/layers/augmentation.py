@@ -1,5 +1,6 @@
 """Image augmentation layers (channels-last, (N, H, W, C) or one (H, W, C) image), active only with
-training=True and the identity otherwise (RandomCrop center-crops outside training, as in Keras).
+training=True and the identity otherwise (RandomCrop included: Keras 3 returns its input unchanged at
+inference too).
 
 Each draws its random transformation from the layer's generator (``seed=``) or fastnn's global one, so a
 seeded layer is reproducible. Given the drawn transformation every layer is linear (RandomContrast:
@@ -124,7 +125,8 @@ class RandomFlip(_Augmentation):
 
 
 class RandomCrop(_Augmentation):
-    """Crop a (height, width) window: at a random offset (one per batch) in training, centered otherwise.
+    """Crop a (height, width) window at a random offset (one per batch) in training; at inference the
+    input passes unchanged, as Keras 3 does.
 
     Args:
         height, width: output size; the input must be at least that large (Keras would resize a smaller
@@ -153,10 +155,6 @@ class RandomCrop(_Augmentation):
     def _augment(self, x):
         top = int(self.rng().integers(0, x.shape[1] - self.height + 1))
         left = int(self.rng().integers(0, x.shape[2] - self.width + 1))
-        return self._crop(x, top, left), (x.shape, top, left)
-
-    def _inference(self, x):
-        top, left = (x.shape[1] - self.height) // 2, (x.shape[2] - self.width) // 2
         return self._crop(x, top, left), (x.shape, top, left)
 
     def _adjoint(self, ctx, dy):
