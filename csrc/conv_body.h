@@ -47,14 +47,29 @@ static inline void FN(im2col_row_)(const fnn_conv_geom *g, const T *restrict xn,
 void FN(fnn_im2col_)(const fnn_conv_geom *g, const T *restrict x, int64_t row0, int64_t rows, T *restrict col,
                      int n_threads)
 {
+    enum { CHUNK = 256 };
     const int64_t K = g->k_h * g->k_w * g->in_c, ohw = g->out_h * g->out_w;
     const int64_t img = g->in_h * g->in_w * g->in_c;
-    /* a pure copy: any split of the rows gives the same bytes */
+    const int64_t n_chunks = (rows + CHUNK - 1) / CHUNK;
+    /* a pure copy: any split of the rows gives the same bytes. Rows go in chunks so that the (n, oh, ow)
+     * of a row comes from one division per chunk and increments after that (divisions cost more than a
+     * small row's copy). */
     const int threads = rows * K < 65536 ? 1 : n_threads;
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-    for (int64_t r = 0; r < rows; ++r) {
-        const int64_t q = row0 + r, n = q / ohw, p = q % ohw;
-        FN(im2col_row_)(g, x + n * img, p / g->out_w, p % g->out_w, col + r * K);
+    for (int64_t ch = 0; ch < n_chunks; ++ch) {
+        const int64_t r_end = (ch + 1) * CHUNK < rows ? (ch + 1) * CHUNK : rows;
+        const int64_t q = row0 + ch * CHUNK;
+        int64_t n = q / ohw, oh = (q % ohw) / g->out_w, ow = q % g->out_w;
+        for (int64_t r = ch * CHUNK; r < r_end; ++r) {
+            FN(im2col_row_)(g, x + n * img, oh, ow, col + r * K);
+            if (++ow == g->out_w) {
+                ow = 0;
+                if (++oh == g->out_h) {
+                    oh = 0;
+                    ++n;
+                }
+            }
+        }
     }
 }
 
