@@ -2,6 +2,9 @@
  * The float32 and float64 kernels share one body (conv_body.h). See the conv section of fastnn.h. */
 #include "fastnn.h"
 #include <stddef.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 /* 1x1 kernel, stride 1, no padding: the input already is the im2col matrix (M x in_c). */
 static inline int conv_is_pointwise(const fnn_conv_geom *g)

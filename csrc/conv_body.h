@@ -164,6 +164,25 @@ static void FN(fill_zero_)(T *restrict a, int64_t n, int n_threads)
     for (int64_t s = 0; s < n; s += chunk) FN(zero_)(a + s, (n - s < chunk ? n - s : chunk));
 }
 
+/* Panels hold whole images when one image fits the scratch panel (then panels never share an input
+ * pixel, and the backward-data panels can run in parallel), else fixed runs of scratch_rows rows. The
+ * panel sizes depend only on the geometry and scratch_rows, never on n_threads. */
+static inline int64_t FN(panel_rows_)(const fnn_conv_geom *g, int64_t scratch_rows)
+{
+    const int64_t ohw = g->out_h * g->out_w;
+    return ohw <= scratch_rows ? (scratch_rows / ohw) * ohw : scratch_rows;
+}
+
+/* Threads take whole panels (with single-threaded im2col and GEMM on a scratch panel of their own) when
+ * panels hold whole images and there are enough of them; otherwise panels run one after the other with
+ * the threads inside im2col and the GEMM. The GEMM's result does not depend on its thread count, so both
+ * schedules give the same bits. */
+static inline int FN(panel_parallel_)(const fnn_conv_geom *g, int64_t scratch_rows, int64_t M, int n_threads)
+{
+    const int64_t rows = FN(panel_rows_)(g, scratch_rows);
+    return n_threads > 1 && g->out_h * g->out_w <= scratch_rows && (M + rows - 1) / rows >= 2 * n_threads;
+}
+
 void FN(fnn_conv2d_forward_)(const fnn_conv_geom *g, const T *restrict x, const T *restrict w,
                              const T *restrict bias, T *restrict y, T *restrict scratch, int64_t scratch_rows,
                              int n_threads)
@@ -174,8 +193,26 @@ void FN(fnn_conv2d_forward_)(const fnn_conv_geom *g, const T *restrict x, const 
         GEMM(0, 0, M, F, K, 1, x, K, w, F, 0, y, F, bias, n_threads);
         return;
     }
-    for (int64_t r0 = 0; r0 < M; r0 += scratch_rows) {
-        const int64_t rows = M - r0 < scratch_rows ? M - r0 : scratch_rows;
+    const int64_t P = FN(panel_rows_)(g, scratch_rows), n_panels = (M + P - 1) / P;
+    if (FN(panel_parallel_)(g, scratch_rows, M, n_threads)) {
+#pragma omp parallel num_threads(n_threads)
+        {
+#ifdef _OPENMP
+            T *mine = scratch + (int64_t)omp_get_thread_num() * scratch_rows * K;
+#else
+            T *mine = scratch;
+#endif
+#pragma omp for schedule(static)
+            for (int64_t p = 0; p < n_panels; ++p) {
+                const int64_t r0 = p * P, rows = M - r0 < P ? M - r0 : P;
+                FN(fnn_im2col_)(g, x, r0, rows, mine, 1);
+                GEMM(0, 0, rows, F, K, 1, mine, K, w, F, 0, y + r0 * F, F, bias, 1);
+            }
+        }
+        return;
+    }
+    for (int64_t r0 = 0; r0 < M; r0 += P) {
+        const int64_t rows = M - r0 < P ? M - r0 : P;
         FN(fnn_im2col_)(g, x, r0, rows, scratch, n_threads);
         GEMM(0, 0, rows, F, K, 1, scratch, K, w, F, 0, y + r0 * F, F, bias, n_threads);
     }
@@ -192,8 +229,28 @@ void FN(fnn_conv2d_backward_data_)(const fnn_conv_geom *g, const T *restrict dy,
         return;
     }
     FN(fill_zero_)(dx, n_dx, n_threads);
-    for (int64_t r0 = 0; r0 < M; r0 += scratch_rows) {
-        const int64_t rows = M - r0 < scratch_rows ? M - r0 : scratch_rows;
+    if (M <= 0) return;
+    const int64_t P = FN(panel_rows_)(g, scratch_rows), n_panels = (M + P - 1) / P;
+    if (FN(panel_parallel_)(g, scratch_rows, M, n_threads)) {
+        /* whole-image panels scatter into disjoint images of dx: safe to run side by side */
+#pragma omp parallel num_threads(n_threads)
+        {
+#ifdef _OPENMP
+            T *mine = scratch + (int64_t)omp_get_thread_num() * scratch_rows * K;
+#else
+            T *mine = scratch;
+#endif
+#pragma omp for schedule(static)
+            for (int64_t p = 0; p < n_panels; ++p) {
+                const int64_t r0 = p * P, rows = M - r0 < P ? M - r0 : P;
+                GEMM(0, 1, rows, K, F, 1, dy + r0 * F, F, w, F, 0, mine, K, NULL, 1);
+                FN(fnn_col2im_)(g, mine, r0, rows, dx, 1);
+            }
+        }
+        return;
+    }
+    for (int64_t r0 = 0; r0 < M; r0 += P) {
+        const int64_t rows = M - r0 < P ? M - r0 : P;
         GEMM(0, 1, rows, K, F, 1, dy + r0 * F, F, w, F, 0, scratch, K, NULL, n_threads);
         FN(fnn_col2im_)(g, scratch, r0, rows, dx, n_threads);
     }
@@ -235,8 +292,9 @@ void FN(fnn_conv2d_backward_filter_)(const fnn_conv_geom *g, const T *restrict x
         GEMM(1, 0, K, F, M, 1, x, K, dy, F, 1, dw, F, NULL, n_threads);
         return;
     }
-    for (int64_t r0 = 0; r0 < M; r0 += scratch_rows) {
-        const int64_t rows = M - r0 < scratch_rows ? M - r0 : scratch_rows;
+    const int64_t P = FN(panel_rows_)(g, scratch_rows);
+    for (int64_t r0 = 0; r0 < M; r0 += P) {
+        const int64_t rows = M - r0 < P ? M - r0 : P;
         FN(fnn_im2col_)(g, x, r0, rows, scratch, n_threads);
         /* dw += col^T @ dy_panel (beta = 1: panels accumulate in ascending order) */
         GEMM(1, 0, K, F, rows, 1, scratch, K, dy + r0 * F, F, 1, dw, F, NULL, n_threads);

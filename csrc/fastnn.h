@@ -72,9 +72,10 @@ void fnn_gemm_ref_f64(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
  * stride_h + 1 (likewise out_w), so bottom/right padding is implied by out_h/out_w.
  * "Rows" are output pixels in (n, oh, ow) order: M = batch*out_h*out_w rows; one im2col row holds
  * K = k_h*k_w*in_c values ordered (i, j, c) like the kernel's rows.
- * Scratch: `scratch` holds scratch_rows*K elements (fnn_conv2d_scratch_rows gives the panel size the
- * kernels are tuned for); the batch is processed in panels of scratch_rows rows, in ascending order.
- * Results never depend on n_threads. */
+ * Scratch: `scratch` holds max(1, n_threads) * scratch_rows * K elements (one panel per thread;
+ * fnn_conv2d_scratch_rows gives the panel size the kernels are tuned for). The batch is processed in
+ * panels of at most scratch_rows rows (whole images when one fits); their sizes and the order in which
+ * they add into accumulated outputs never depend on n_threads, nor do the results. */
 typedef struct fnn_conv_geom {
     int64_t batch, in_h, in_w, in_c;
     int64_t out_h, out_w, out_c;

@@ -135,13 +135,15 @@ def test_same_padding_puts_the_extra_row_at_the_bottom_right():
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [
-    ((8, 28, 28, 1), 32, 3, 1, 1, "valid"),   # the cnn workload's first layer
-    ((4, 14, 14, 16), 24, 3, 2, 1, "same"),
-    ((4, 15, 13, 8), 8, 3, 1, 2, "same"),
-    ((4, 12, 12, 16), 32, 1, 1, 1, "valid"),  # 1x1 path, no im2col
+    ((8, 28, 28, 1), 32, 3, 1, 1, "valid", 20000),    # the cnn workload's first layer, row panels
+    ((4, 14, 14, 16), 24, 3, 2, 1, "same", 20000),
+    ((4, 15, 13, 8), 8, 3, 1, 2, "same", 20000),
+    ((4, 12, 12, 16), 32, 1, 1, 1, "valid", 20000),   # 1x1 path, no im2col
+    ((16, 10, 10, 4), 8, 3, 1, 1, "same", 40000),     # whole-image panels, one per thread at a time
+    ((13, 9, 7, 3), 5, 2, 1, 1, "valid", 30000),
 ])
 def test_conv2d_bit_identical_for_1_2_3_threads(dtype, shape):
-    x_shape, f, k, s, d, pad = shape
+    x_shape, f, k, s, d, pad, budget = shape
     g = conv_geometry(x_shape, (k, k), (s, s), (d, d), pad, f)
     rng = np.random.default_rng(4)
     x = rng.standard_normal(x_shape).astype(dtype)
@@ -153,10 +155,16 @@ def test_conv2d_bit_identical_for_1_2_3_threads(dtype, shape):
         y = np.empty(dy.shape, dtype)
         dx = np.empty(x_shape, dtype)
         dw, db = np.zeros_like(w), np.zeros_like(b)
-        _conv.conv2d_forward(x, w, b, y, g, n_threads, budget_bytes=20000)
-        _conv.conv2d_backward_data(dy, w, dx, g, n_threads, budget_bytes=20000)
-        _conv.conv2d_backward_filter(x, dy, dw, db, g, n_threads, budget_bytes=20000)
+        _conv.conv2d_forward(x, w, b, y, g, n_threads, budget_bytes=budget)
+        _conv.conv2d_backward_data(dy, w, dx, g, n_threads, budget_bytes=budget)
+        _conv.conv2d_backward_filter(x, dy, dw, db, g, n_threads, budget_bytes=budget)
         results.append((y, dx, dw, db))
+    y_ref, dx_ref = np.empty(dy.shape, dtype), np.empty(x_shape, dtype)
+    _conv.conv2d_forward(x, w, b, y_ref, g, 1, reference=True)
+    _conv.conv2d_backward_data(dy, w, dx_ref, g, 1, reference=True)
+    tol = _tol(dtype, _k(g))
+    np.testing.assert_allclose(results[0][0], y_ref, rtol=tol, atol=tol)
+    np.testing.assert_allclose(results[0][1], dx_ref, rtol=tol, atol=tol)
     for other in results[1:]:
         for a, b_ in zip(results[0], other):
             assert np.array_equal(a, b_)

@@ -3,7 +3,7 @@
 Geometry is passed as a tuple ``(batch, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h,
 stride_w, dil_h, dil_w, pad_top, pad_left)`` (see fastnn.layers._conv_utils.conv_geometry). Arrays must
 be C-contiguous and share one float dtype; shapes are checked here, with the GIL, before the C call.
-The scratch panel (a few MB) is allocated here and handed to the kernel.
+The scratch (one panel of a few MB per thread) is allocated here and handed to the kernel.
 """
 cimport numpy as cnp
 from libc.stdint cimport int64_t
@@ -169,7 +169,7 @@ def conv2d_forward(x, w, bias, y, tuple geom, int n_threads=1, bint reference=Fa
         pb = _buf(bias, "conv2d bias", (g.out_c,), dt)
     cdef void *py = _buf(y, "conv2d y", (g.batch, g.out_h, g.out_w, g.out_c), dt, True)
     cdef int64_t rows = 0 if reference else fnn_conv2d_scratch_rows(&g, dt.itemsize, budget_bytes)
-    cdef _Scratch s = _Scratch(rows, g.k_h * g.k_w * g.in_c, dt.itemsize)
+    cdef _Scratch s = _Scratch(rows * max(n_threads, 1), g.k_h * g.k_w * g.in_c, dt.itemsize)
     with nogil:
         if f32:
             if reference:
@@ -195,7 +195,7 @@ def conv2d_backward_data(dy, w, dx, tuple geom, int n_threads=1, bint reference=
     cdef void *pw = _buf(w, "conv2d kernel", (g.k_h, g.k_w, g.in_c, g.out_c), dt)
     cdef void *pdx = _buf(dx, "conv2d dx", (g.batch, g.in_h, g.in_w, g.in_c), dt, True)
     cdef int64_t rows = 0 if reference else fnn_conv2d_scratch_rows(&g, dt.itemsize, budget_bytes)
-    cdef _Scratch s = _Scratch(rows, g.k_h * g.k_w * g.in_c, dt.itemsize)
+    cdef _Scratch s = _Scratch(rows * max(n_threads, 1), g.k_h * g.k_w * g.in_c, dt.itemsize)
     with nogil:
         if f32:
             if reference:
@@ -224,7 +224,7 @@ def conv2d_backward_filter(x, dy, dw, db, tuple geom, int n_threads=1, bint refe
     if db is not None:
         pdb = _buf(db, "conv2d bias grad", (g.out_c,), dt, True)
     cdef int64_t rows = 0 if reference else fnn_conv2d_scratch_rows(&g, dt.itemsize, budget_bytes)
-    cdef _Scratch s = _Scratch(rows, g.k_h * g.k_w * g.in_c, dt.itemsize)
+    cdef _Scratch s = _Scratch(rows * max(n_threads, 1), g.k_h * g.k_w * g.in_c, dt.itemsize)
     with nogil:
         if f32:
             if reference:
