@@ -44,6 +44,9 @@ void fnn_gemm_f32(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
 void fnn_gemm_f64(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
                   double alpha, const double *A, int64_t lda, const double *B, int64_t ldb,
                   double beta, double *C, int64_t ldc, const double *bias, int n_threads);
+/* Test hook: while `on` is nonzero every GEMM pack-buffer allocation fails, so the tests exercise the
+ * fallbacks (direct engine, then one stack panel per thread); results must not change. Returns the old value. */
+int fnn_gemm_test_fail_alloc(int on);
 /* Plain triple loop with the same contract, single-threaded; the tests' reference. */
 void fnn_gemm_ref_f32(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
                       float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
@@ -53,14 +56,245 @@ void fnn_gemm_ref_f64(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
                       double beta, double *C, int64_t ldc, const double *bias);
 
 /* ---- eltwise: activations, reductions, dropout, batch-norm statistics (eltwise.c) ---- */
+/* Activation kinds (the Python side maps Keras names onto these). */
+enum fnn_activation {
+    FNN_ACT_LINEAR = 0, FNN_ACT_RELU = 1, FNN_ACT_SIGMOID = 2, FNN_ACT_TANH = 3,
+    FNN_ACT_LEAKY_RELU = 4, /* param = negative_slope */
+    FNN_ACT_ELU = 5,        /* param = alpha */
+    FNN_ACT_SELU = 6, FNN_ACT_SOFTPLUS = 7, FNN_ACT_SOFTSIGN = 8, FNN_ACT_SWISH = 9,
+    FNN_ACT_GELU = 10,      /* erf form */
+    FNN_ACT_GELU_TANH = 11, /* tanh approximation */
+    FNN_ACT_HARD_SIGMOID = 12, /* relu6(x + 3) / 6 */
+    FNN_ACT_EXPONENTIAL = 13, FNN_ACT_RELU6 = 14,
+    FNN_ACT_HARD_SWISH = 15, /* x * relu6(x + 3) / 6 */
+    FNN_ACT_MISH = 16,
+    FNN_ACT_COUNT = 17
+};
+/* 1 when the backward of `kind` (with this param) is computed from the forward OUTPUT y, 0 when it
+ * needs the input x. Activations whose backward uses y may run forward in place (y over x). */
+int fnn_act_backward_uses_output(int kind, double param);
+/* y[i] = f(x[i]) for i < n (overwritten); y may equal x (in place). Unknown kind: y = x. */
+void fnn_act_forward_f32(int kind, int64_t n, const float *x, float *y, float param, int n_threads);
+void fnn_act_forward_f64(int kind, int64_t n, const double *x, double *y, double param, int n_threads);
+/* dx[i] = dy[i] * f'(x[i]) (overwritten); `a` is y when fnn_act_backward_uses_output(kind, param),
+ * else x. dx may equal dy. */
+void fnn_act_backward_f32(int kind, int64_t n, const float *a, const float *dy, float *dx, float param,
+                          int n_threads);
+void fnn_act_backward_f64(int kind, int64_t n, const double *a, const double *dy, double *dx, double param,
+                          int n_threads);
 
+/* Row-wise softmax (log_softmax when `log`) of a [rows, cols] matrix, max-shifted; y overwritten, may
+ * equal x. */
+void fnn_softmax_f32(int64_t rows, int64_t cols, const float *x, float *y, int log, int n_threads);
+void fnn_softmax_f64(int64_t rows, int64_t cols, const double *x, double *y, int log, int n_threads);
+/* Backward of the above from its output y [rows, cols] and dy: dx overwritten (may equal dy).
+ * softmax: dx = y * (dy - sum_j dy*y);  log_softmax: dx = dy - exp(y) * sum_j dy. */
+void fnn_softmax_backward_f32(int64_t rows, int64_t cols, const float *y, const float *dy, float *dx, int log,
+                              int n_threads);
+void fnn_softmax_backward_f64(int64_t rows, int64_t cols, const double *y, const double *dy, double *dx,
+                              int log, int n_threads);
+
+/* Column reductions over a [m, n] row-major matrix use fixed row chunks (a function of m and n only);
+ * each chunk's partial sums (double) go to `scratch`, then combine in chunk order: bit-identical for
+ * any n_threads. fnn_colsum_scratch_len gives the doubles `scratch` must hold (0: may be NULL). */
+int64_t fnn_colsum_scratch_len(int64_t m, int64_t n);
+/* out[j] += sum_i dz[i, j]  (accumulated; the bias gradient). */
+void fnn_column_sum_accumulate_f32(int64_t m, int64_t n, const float *dz, float *out, double *scratch,
+                                   int n_threads);
+void fnn_column_sum_accumulate_f64(int64_t m, int64_t n, const double *dz, double *out, double *scratch,
+                                   int n_threads);
+/* Plain sequential twins (row order, double accumulators). */
+void fnn_column_sum_accumulate_ref_f32(int64_t m, int64_t n, const float *dz, float *out);
+void fnn_column_sum_accumulate_ref_f64(int64_t m, int64_t n, const double *dz, double *out);
+
+/* Dropout with a counter-based generator: element i is kept when u(seed, i) >= rate, where u is a
+ * uniform [0, 1) double from a splitmix64 hash of (seed, i); the mask is a function of (seed, i)
+ * only, so identical for any thread count. keep[i] (uint8, overwritten) = 1 kept / 0 dropped. */
+void fnn_dropout_mask(int64_t n, uint64_t seed, double rate, uint8_t *keep, int n_threads);
+/* y[i] = keep ? x[i] * scale : 0 and keep[i] written (overwritten); y may equal x. */
+void fnn_dropout_forward_f32(int64_t n, uint64_t seed, double rate, float scale, const float *x, float *y,
+                             uint8_t *keep, int n_threads);
+void fnn_dropout_forward_f64(int64_t n, uint64_t seed, double rate, double scale, const double *x, double *y,
+                             uint8_t *keep, int n_threads);
+/* dx[i] = keep[i] ? dy[i] * scale : 0 (overwritten; dx may equal dy). */
+void fnn_dropout_backward_f32(int64_t n, const uint8_t *keep, float scale, const float *dy, float *dx,
+                              int n_threads);
+void fnn_dropout_backward_f64(int64_t n, const uint8_t *keep, double scale, const double *dy, double *dx,
+                              int n_threads);
+
+/* Batch normalization over the rows of x [m, c] (channels last).
+ * stats: mean[c], var[c] (biased) overwritten; two passes, fixed chunks (scratch: fnn_colsum_scratch_len). */
+void fnn_bn_stats_f32(int64_t m, int64_t c, const float *x, float *mean, float *var, double *scratch,
+                      int n_threads);
+void fnn_bn_stats_f64(int64_t m, int64_t c, const double *x, double *mean, double *var, double *scratch,
+                      int n_threads);
+/* y = (x - mean) * inv_std * gamma + beta (overwritten; gamma/beta NULL mean 1/0). inv_std[c] given. */
+void fnn_bn_forward_f32(int64_t m, int64_t c, const float *x, const float *mean, const float *inv_std,
+                        const float *gamma, const float *beta, float *y, int n_threads);
+void fnn_bn_forward_f64(int64_t m, int64_t c, const double *x, const double *mean, const double *inv_std,
+                        const double *gamma, const double *beta, double *y, int n_threads);
+/* Backward. xhat = (x - mean) * inv_std. dgamma[c] += sum dy*xhat, dbeta[c] += sum dy (accumulated;
+ * either may be NULL). dx (overwritten, may be NULL) = g*inv_std*(dy - sum(dy)/m - xhat*sum(dy*xhat)/m)
+ * when `batch_stats` (training), else g*inv_std*dy; g = gamma or 1 when gamma is NULL. */
+void fnn_bn_backward_f32(int64_t m, int64_t c, const float *x, const float *mean, const float *inv_std,
+                         const float *gamma, const float *dy, float *dgamma, float *dbeta, float *dx,
+                         int batch_stats, double *scratch, int n_threads);
+void fnn_bn_backward_f64(int64_t m, int64_t c, const double *x, const double *mean, const double *inv_std,
+                         const double *gamma, const double *dy, double *dgamma, double *dbeta, double *dx,
+                         int batch_stats, double *scratch, int n_threads);
+/* Plain sequential twins of stats and backward (double accumulators, row order). */
+void fnn_bn_stats_ref_f64(int64_t m, int64_t c, const double *x, double *mean, double *var);
+void fnn_bn_stats_ref_f32(int64_t m, int64_t c, const float *x, float *mean, float *var);
+void fnn_bn_backward_ref_f32(int64_t m, int64_t c, const float *x, const float *mean, const float *inv_std,
+                             const float *gamma, const float *dy, float *dgamma, float *dbeta, float *dx,
+                             int batch_stats);
+void fnn_bn_backward_ref_f64(int64_t m, int64_t c, const double *x, const double *mean, const double *inv_std,
+                             const double *gamma, const double *dy, double *dgamma, double *dbeta, double *dx,
+                             int batch_stats);
 /* end eltwise */
 
 /* ---- loss: fused losses and their gradients (loss.c) ---- */
-
+/* Softmax cross-entropy of logits z [rows, cols].
+ * Sparse: labels[rows] (int64). Rows whose label == ignore_class get loss 0 and gradient 0.
+ * Returns -1 - r when labels[r] is outside [0, cols) (and not ignore_class), checked before anything
+ * is written; otherwise the sum over rows of w[r] * loss[r] (w = weight or 1 when weight is NULL).
+ * loss[rows] overwritten (may be NULL). grad [rows, cols] (overwritten, may be NULL) =
+ * (softmax(z) - onehot) * w[r] * scale. */
+double fnn_softmax_xent_sparse_f32(int64_t rows, int64_t cols, const float *z, const int64_t *labels,
+                                   int64_t ignore_class, const float *weight, double scale, float *loss,
+                                   float *grad, int n_threads);
+double fnn_softmax_xent_sparse_f64(int64_t rows, int64_t cols, const double *z, const int64_t *labels,
+                                   int64_t ignore_class, const double *weight, double scale, double *loss,
+                                   double *grad, int n_threads);
+/* Dense targets t [rows, cols] (one-hot or probabilities), label smoothing ls applied on the fly:
+ * t' = t * (1 - ls) + ls / cols. loss[r] = sum_j t'_j * (lse(z) - z_j);
+ * grad = (softmax(z) * sum_j t'_j - t') * w[r] * scale. Returns sum_r w[r] * loss[r]. */
+double fnn_softmax_xent_dense_f32(int64_t rows, int64_t cols, const float *z, const float *t, double ls,
+                                  const float *weight, double scale, float *loss, float *grad, int n_threads);
+double fnn_softmax_xent_dense_f64(int64_t rows, int64_t cols, const double *z, const double *t, double ls,
+                                  const double *weight, double scale, double *loss, double *grad,
+                                  int n_threads);
+/* Cross-entropy of probabilities p [rows, cols] (Keras: p / sum(p), clipped to [eps, 1 - eps]).
+ * Sparse labels (same error convention and ignore_class as above) or dense targets (labels == NULL,
+ * t given, smoothing ls). grad is d loss / d p (the clip passes no gradient outside its range), times
+ * w[r] * scale. Returns sum_r w[r] * loss[r]. */
+double fnn_prob_xent_f32(int64_t rows, int64_t cols, const float *p, const int64_t *labels, int64_t ignore_class,
+                         const float *t, double ls, double eps, const float *weight, double scale, float *loss,
+                         float *grad, int n_threads);
+double fnn_prob_xent_f64(int64_t rows, int64_t cols, const double *p, const int64_t *labels,
+                         int64_t ignore_class, const double *t, double ls, double eps, const double *weight,
+                         double scale, double *loss, double *grad, int n_threads);
+/* Plain single-threaded twins of the two softmax cross-entropies (same contract). */
+double fnn_softmax_xent_sparse_ref_f64(int64_t rows, int64_t cols, const double *z, const int64_t *labels,
+                                       int64_t ignore_class, const double *weight, double scale, double *loss,
+                                       double *grad);
+double fnn_softmax_xent_sparse_ref_f32(int64_t rows, int64_t cols, const float *z, const int64_t *labels,
+                                       int64_t ignore_class, const float *weight, double scale, float *loss,
+                                       float *grad);
+double fnn_softmax_xent_dense_ref_f64(int64_t rows, int64_t cols, const double *z, const double *t, double ls,
+                                      const double *weight, double scale, double *loss, double *grad);
+double fnn_softmax_xent_dense_ref_f32(int64_t rows, int64_t cols, const float *z, const float *t, double ls,
+                                      const float *weight, double scale, float *loss, float *grad);
 /* end loss */
 
 /* ---- optim: fused optimizer updates (optim.c) ---- */
+/* Fused element-wise updates of one parameter array w[n] with its gradient g[n] (read only) and its
+ * optimizer state arrays [n], all overwritten in place. Scalars are given in double and rounded to the
+ * array's dtype. Every kernel first prepares the gradient as Keras does:
+ *   g' = clip(g * grad_scale, -clip_value, clip_value)   (no clipping when clip_value <= 0)
+ * (grad_scale carries clipnorm / global_clipnorm; 1 when off), then applies decoupled weight decay
+ *   w = w - w * decay   (decay = weight_decay * lr; skipped when 0)
+ * then the optimizer's step. Chunks of FNN_OPTIM_CHUNK elements, bit-identical for any n_threads; the
+ * `_ref` twins are plain single-threaded loops with the same rounding. */
+#define FNN_OPTIM_CHUNK 16384
+/* SGD (Keras 3). velocity [n] or NULL when momentum == 0: v = momentum*v - lr*g; w += v
+ * (nesterov: w += momentum*v - lr*g); without velocity w -= lr*g. */
+void fnn_sgd_f32(int64_t n, float *w, const float *g, float *velocity, double lr, double momentum,
+                 int nesterov, double grad_scale, double clip_value, double decay, int n_threads);
+void fnn_sgd_f64(int64_t n, double *w, const double *g, double *velocity, double lr, double momentum,
+                 int nesterov, double grad_scale, double clip_value, double decay, int n_threads);
+void fnn_sgd_ref_f32(int64_t n, float *w, const float *g, float *velocity, double lr, double momentum,
+                     int nesterov, double grad_scale, double clip_value, double decay);
+void fnn_sgd_ref_f64(int64_t n, double *w, const double *g, double *velocity, double lr, double momentum,
+                     int nesterov, double grad_scale, double clip_value, double decay);
+/* Adagrad: acc += g^2; w -= lr*g / sqrt(acc + epsilon). */
+void fnn_adagrad_f32(int64_t n, float *w, const float *g, float *accumulator, double lr, double epsilon,
+                     double grad_scale, double clip_value, double decay, int n_threads);
+void fnn_adagrad_f64(int64_t n, double *w, const double *g, double *accumulator, double lr, double epsilon,
+                     double grad_scale, double clip_value, double decay, int n_threads);
+void fnn_adagrad_ref_f32(int64_t n, float *w, const float *g, float *accumulator, double lr, double epsilon,
+                         double grad_scale, double clip_value, double decay);
+void fnn_adagrad_ref_f64(int64_t n, double *w, const double *g, double *accumulator, double lr,
+                         double epsilon, double grad_scale, double clip_value, double decay);
+/* Adadelta: Eg = rho*Eg + (1-rho)*g^2; d = -sqrt(Ed + eps)*g / sqrt(Eg + eps);
+ * Ed = rho*Ed + (1-rho)*d^2; w += lr*d. */
+void fnn_adadelta_f32(int64_t n, float *w, const float *g, float *acc_grad, float *acc_delta, double lr,
+                      double rho, double epsilon, double grad_scale, double clip_value, double decay,
+                      int n_threads);
+void fnn_adadelta_f64(int64_t n, double *w, const double *g, double *acc_grad, double *acc_delta, double lr,
+                      double rho, double epsilon, double grad_scale, double clip_value, double decay,
+                      int n_threads);
+void fnn_adadelta_ref_f32(int64_t n, float *w, const float *g, float *acc_grad, float *acc_delta, double lr,
+                          double rho, double epsilon, double grad_scale, double clip_value, double decay);
+void fnn_adadelta_ref_f64(int64_t n, double *w, const double *g, double *acc_grad, double *acc_delta,
+                          double lr, double rho, double epsilon, double grad_scale, double clip_value,
+                          double decay);
+/* RMSprop: v = rho*v + (1-rho)*g^2; centered (avg_grad != NULL): a = rho*a + (1-rho)*g,
+ * den = v - a^2 + eps, else den = v + eps; inc = lr*g/sqrt(den); momentum_buf != NULL: mb = momentum*mb + inc,
+ * w -= mb; else w -= inc. */
+void fnn_rmsprop_f32(int64_t n, float *w, const float *g, float *velocity, float *momentum_buf,
+                     float *avg_grad, double lr, double rho, double momentum, double epsilon,
+                     double grad_scale, double clip_value, double decay, int n_threads);
+void fnn_rmsprop_f64(int64_t n, double *w, const double *g, double *velocity, double *momentum_buf,
+                     double *avg_grad, double lr, double rho, double momentum, double epsilon,
+                     double grad_scale, double clip_value, double decay, int n_threads);
+void fnn_rmsprop_ref_f32(int64_t n, float *w, const float *g, float *velocity, float *momentum_buf,
+                         float *avg_grad, double lr, double rho, double momentum, double epsilon,
+                         double grad_scale, double clip_value, double decay);
+void fnn_rmsprop_ref_f64(int64_t n, double *w, const double *g, double *velocity, double *momentum_buf,
+                         double *avg_grad, double lr, double rho, double momentum, double epsilon,
+                         double grad_scale, double clip_value, double decay);
+/* Adam (Keras 3): m += (g-m)*(1-b1); v += (g^2-v)*(1-b2); amsgrad (v_hat != NULL): v_hat = max(v_hat, v)
+ * replaces v below; w -= m*alpha / (sqrt(v) + eps), alpha = lr*sqrt(1-b2^t)/(1-b1^t) from the caller. */
+void fnn_adam_f32(int64_t n, float *w, const float *g, float *m, float *v, float *v_hat, double alpha,
+                  double beta_1, double beta_2, double epsilon, double grad_scale, double clip_value,
+                  double decay, int n_threads);
+void fnn_adam_f64(int64_t n, double *w, const double *g, double *m, double *v, double *v_hat, double alpha,
+                  double beta_1, double beta_2, double epsilon, double grad_scale, double clip_value,
+                  double decay, int n_threads);
+void fnn_adam_ref_f32(int64_t n, float *w, const float *g, float *m, float *v, float *v_hat, double alpha,
+                      double beta_1, double beta_2, double epsilon, double grad_scale, double clip_value,
+                      double decay);
+void fnn_adam_ref_f64(int64_t n, double *w, const double *g, double *m, double *v, double *v_hat,
+                      double alpha, double beta_1, double beta_2, double epsilon, double grad_scale,
+                      double clip_value, double decay);
+/* Nadam (Keras 3): m += (g-m)*(1-b1); v += (g^2-v)*(1-b2);
+ * m_hat = u_next*m/(1-u_prod_next) + (1-u_t)*g/(1-u_prod); v_hat = v/(1-b2^t);
+ * w -= m_hat*lr / (sqrt(v_hat) + eps). */
+void fnn_nadam_f32(int64_t n, float *w, const float *g, float *m, float *v, double lr, double beta_1,
+                   double beta_2, double epsilon, double u_t, double u_next, double u_prod,
+                   double u_prod_next, double beta_2_power, double grad_scale, double clip_value,
+                   double decay, int n_threads);
+void fnn_nadam_f64(int64_t n, double *w, const double *g, double *m, double *v, double lr, double beta_1,
+                   double beta_2, double epsilon, double u_t, double u_next, double u_prod,
+                   double u_prod_next, double beta_2_power, double grad_scale, double clip_value,
+                   double decay, int n_threads);
+void fnn_nadam_ref_f32(int64_t n, float *w, const float *g, float *m, float *v, double lr, double beta_1,
+                       double beta_2, double epsilon, double u_t, double u_next, double u_prod,
+                       double u_prod_next, double beta_2_power, double grad_scale, double clip_value,
+                       double decay);
+void fnn_nadam_ref_f64(int64_t n, double *w, const double *g, double *m, double *v, double lr,
+                       double beta_1, double beta_2, double epsilon, double u_t, double u_next,
+                       double u_prod, double u_prod_next, double beta_2_power, double grad_scale,
+                       double clip_value, double decay);
+/* Sum of squares for clipnorm: partials[c] = sum of x^2 (in double) over chunk c of FNN_OPTIM_CHUNK
+ * elements (overwritten; fnn_optim_num_chunks(n) entries). The caller adds partials in order. */
+int64_t fnn_optim_num_chunks(int64_t n);
+void fnn_sumsq_chunks_f32(int64_t n, const float *x, double *partials, int n_threads);
+void fnn_sumsq_chunks_f64(int64_t n, const double *x, double *partials, int n_threads);
+/* Plain sequential sum of x^2 in double. */
+double fnn_sumsq_ref_f32(int64_t n, const float *x);
+double fnn_sumsq_ref_f64(int64_t n, const double *x);
 
 /* end optim */
 

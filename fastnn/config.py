@@ -10,6 +10,21 @@ _num_threads = None
 _floatx = "float32"
 _FLOATX_CHOICES = ("float32", "float64")
 _rng = np.random.default_rng()
+# GNU OpenMP (libgomp) cannot start a thread team in a process forked after the parent ran one: the
+# child would hang. A fork()ed child therefore runs fastnn's kernels on one thread (same results, as
+# results never depend on the thread count). multiprocessing's 'spawn'/'forkserver' children are
+# fresh processes and use every thread.
+_forked_child = False
+
+
+def _after_fork_in_child():
+    global _forked_child, _num_threads
+    _forked_child = True
+    _num_threads = 1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _default_num_threads():
@@ -27,10 +42,18 @@ def set_num_threads(n):
 
     Args:
         n: a positive integer. Results are bit-identical for any value; only speed changes.
+            In a fork()ed child process fastnn stays on one thread (see the note above).
     """
     global _num_threads
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or int(n) < 1:
         raise ValueError(f"set_num_threads: expected a positive integer, received {n!r}")
+    if _forked_child and int(n) > 1:
+        import warnings
+
+        warnings.warn("fastnn runs single-threaded in a fork()ed child process (GNU OpenMP cannot start "
+                      "threads after fork); use multiprocessing.get_context('spawn') or 'forkserver' "
+                      "for multi-threaded kernels in workers", RuntimeWarning, stacklevel=2)
+        return
     _num_threads = int(n)
 
 

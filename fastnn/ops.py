@@ -7,21 +7,19 @@ from fastnn._native import _gemm
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def _as_operand(x, name):
+def _as_operand(x):
     """Return (array, leading_dim, transposed) describing x without copying when its layout allows.
 
     A row-major view (unit inner stride) is used as is; a column-major view is used as its
     transpose; anything else (negative, zero or gapped inner strides) is copied once.
     """
-    item = x.itemsize
-    rows, cols = x.shape
-    s0, s1 = x.strides
-    if (s1 == item or cols <= 1) and s0 > 0 and s0 % item == 0 and s0 // item >= max(cols, 1):
-        return x, s0 // item, False
-    if (s0 == item or rows <= 1) and s1 > 0 and s1 % item == 0 and s1 // item >= max(rows, 1):
-        return x.T, s1 // item, True
+    ld = _gemm.layout(x)
+    if ld > 0:
+        return x, ld, False
+    if ld < 0:
+        return x.T, -ld, True
     x = np.ascontiguousarray(x)
-    return x, max(cols, 1), False
+    return x, max(x.shape[1], 1), False
 
 
 def matmul(a, b, transpose_a=False, transpose_b=False, out=None, alpha=1.0, beta=0.0):
@@ -71,15 +69,15 @@ def matmul(a, b, transpose_a=False, transpose_b=False, out=None, alpha=1.0, beta
             raise ValueError("matmul: out is read-only")
         target = out
         rows_ok = out.strides[1] == out.itemsize or n <= 1
-        if not rows_ok or out.strides[0] < max(n, 1) * out.itemsize or np.may_share_memory(out, a) \
-                or np.may_share_memory(out, b):
+        if not rows_ok or out.strides[0] < max(n, 1) * out.itemsize or _gemm.overlap(out, a) \
+                or _gemm.overlap(out, b):
             out = np.array(out, order="C") if beta != 0 else np.empty((m, n), dtype=a.dtype)
     else:
         out = np.empty((m, n), dtype=a.dtype)
         beta = 0.0
     if m and n:
-        pa, lda, flip_a = _as_operand(op_a, "a")
-        pb, ldb, flip_b = _as_operand(op_b, "b")
+        pa, lda, flip_a = _as_operand(op_a)
+        pb, ldb, flip_b = _as_operand(op_b)
         ldc = out.strides[0] // out.itemsize if m > 1 else max(n, 1)
         _gemm.gemm(flip_a, flip_b, m, n, k, float(alpha), pa, lda, pb, ldb, float(beta), out, ldc, None,
                    get_num_threads())
@@ -87,3 +85,102 @@ def matmul(a, b, transpose_a=False, transpose_b=False, out=None, alpha=1.0, beta
         target[...] = out
         return target
     return out
+
+
+# ---- differentiable tensor operations --------------------------------------------------------------
+# Each runs a (weightless) layer, so inside a subclassed model's call() the active Tape records it and
+# the gradient flows; on plain arrays outside a tape they simply compute. On fastnn.Input tensors they
+# build Functional graph nodes (with unique layer names); otherwise the throw-away layers get fixed
+# names, so eager calls consume no automatic layer names.
+
+def _run_layer(cls, inputs, name, **kwargs):
+    from fastnn.engine import symbolic
+
+    if symbolic.is_symbolic(inputs):
+        name = None  # a node of a Functional graph: a unique layer name (add, add_1, ...)
+    first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+    dtype = getattr(first, "dtype", None)
+    dtype = str(dtype) if dtype is not None and str(dtype) in ("float32", "float64") else None
+    return cls(name=name, dtype=dtype, **kwargs)(inputs)
+
+
+def _list(inputs, what):
+    if not isinstance(inputs, (list, tuple)):
+        raise ValueError(f"fastnn.ops.{what}: expected a list of tensors, received {type(inputs).__name__}")
+    return list(inputs)
+
+
+def add(x1, x2):
+    """Element-wise ``x1 + x2`` (broadcasting size-1 non-batch axes), differentiable on the tape."""
+    from fastnn.layers.merge import Add
+
+    return _run_layer(Add, [x1, x2], "ops_add")
+
+
+def subtract(x1, x2):
+    """Element-wise ``x1 - x2``, differentiable on the tape."""
+    from fastnn.layers.merge import Subtract
+
+    return _run_layer(Subtract, [x1, x2], "ops_subtract")
+
+
+def multiply(x1, x2):
+    """Element-wise ``x1 * x2``, differentiable on the tape."""
+    from fastnn.layers.merge import Multiply
+
+    return _run_layer(Multiply, [x1, x2], "ops_multiply")
+
+
+def maximum(x1, x2):
+    """Element-wise maximum; the gradient goes to the larger input (ties: x1)."""
+    from fastnn.layers.merge import Maximum
+
+    return _run_layer(Maximum, [x1, x2], "ops_maximum")
+
+
+def minimum(x1, x2):
+    """Element-wise minimum; the gradient goes to the smaller input (ties: x1)."""
+    from fastnn.layers.merge import Minimum
+
+    return _run_layer(Minimum, [x1, x2], "ops_minimum")
+
+
+def average(inputs):
+    """Element-wise mean of a list of tensors, differentiable on the tape."""
+    from fastnn.layers.merge import Average
+
+    return _run_layer(Average, _list(inputs, "average"), "ops_average")
+
+
+def concatenate(inputs, axis=-1):
+    """Joins a list of tensors along `axis` (default -1), differentiable on the tape."""
+    from fastnn.layers.merge import Concatenate
+
+    return _run_layer(Concatenate, _list(inputs, "concatenate"), "ops_concatenate", axis=axis)
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001  (Keras's name)
+    """Sum over `axis` (an int, tuple, or None for all non-batch axes); the batch axis is kept.
+
+    Differentiable on the tape: d sum / dx = 1 broadcast back over the reduced axes.
+    """
+    from fastnn.layers.reduce import Reduce
+
+    return _run_layer(Reduce, x, "ops_sum", op="sum", axis=axis, keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean over `axis` (an int, tuple, or None for all non-batch axes); the batch axis is kept.
+
+    Differentiable on the tape: d mean / dx = 1/n broadcast back over the reduced axes.
+    """
+    from fastnn.layers.reduce import Reduce
+
+    return _run_layer(Reduce, x, "ops_mean", op="mean", axis=axis, keepdims=keepdims)
+
+
+def scale(x, factor):
+    """``x * factor`` for a Python scalar `factor`, differentiable on the tape."""
+    from fastnn.layers.reduce import Scale
+
+    return _run_layer(Scale, x, "ops_scale", factor=factor)

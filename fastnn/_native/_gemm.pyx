@@ -1,7 +1,8 @@
 """GEMM wrappers: checked in Python (fastnn.ops.matmul), raw pointers and strides here, GIL released."""
 cimport numpy as cnp
 from libc.stdint cimport int64_t
-from fastnn._native.cfastnn cimport fnn_gemm_f32, fnn_gemm_f64, fnn_gemm_ref_f32, fnn_gemm_ref_f64
+from fastnn._native.cfastnn cimport (fnn_gemm_f32, fnn_gemm_f64, fnn_gemm_ref_f32, fnn_gemm_ref_f64,
+                                     fnn_gemm_test_fail_alloc)
 
 cnp.import_array()
 
@@ -37,3 +38,54 @@ def gemm(bint trans_a, bint trans_b, int64_t m, int64_t n, int64_t k, double alp
             else:
                 fnn_gemm_f64(trans_a, trans_b, m, n, k, alpha, <const double *>pa, lda,
                              <const double *>pb, ldb, beta, <double *>pc, ldc, <const double *>pbias, n_threads)
+
+
+def layout(x):
+    """How GEMM can read the 2-D array x in place (a cheap replacement for Python stride arithmetic).
+
+    Returns ld > 0 when x is row-major usable (unit column stride, row stride ld elements >= its column
+    count), -ld when its transpose is (unit row stride, column stride ld >= its row count), 0 when x has to
+    be copied (negative, zero or gapped inner strides).
+    """
+    cdef cnp.ndarray arr = <cnp.ndarray>x
+    cdef Py_ssize_t item = cnp.PyArray_ITEMSIZE(arr)
+    cdef Py_ssize_t rows = arr.shape[0], cols = arr.shape[1]
+    cdef Py_ssize_t s0 = arr.strides[0], s1 = arr.strides[1]
+    if (s1 == item or cols <= 1) and s0 > 0 and s0 % item == 0 and s0 // item >= max(cols, 1):
+        return s0 // item
+    if (s0 == item or rows <= 1) and s1 > 0 and s1 % item == 0 and s1 // item >= max(rows, 1):
+        return -(s1 // item)
+    return 0
+
+
+cdef void _extent(cnp.ndarray arr, char **lo, char **hi):
+    """Byte range [lo, hi) the array's elements occupy (any strides, including negative)."""
+    cdef char *base = <char *>cnp.PyArray_DATA(arr)
+    cdef Py_ssize_t d, first = 0, last = 0
+    for d in range(arr.ndim):
+        if arr.shape[d] == 0:
+            lo[0] = base
+            hi[0] = base
+            return
+        if arr.strides[d] < 0:
+            first += arr.strides[d] * (arr.shape[d] - 1)
+        else:
+            last += arr.strides[d] * (arr.shape[d] - 1)
+    lo[0] = base + first
+    hi[0] = base + last + cnp.PyArray_ITEMSIZE(arr)
+
+
+def overlap(x, y):
+    """True when the memory extents of ndarrays x and y intersect (conservative, like np.may_share_memory)."""
+    cdef char *xl
+    cdef char *xh
+    cdef char *yl
+    cdef char *yh
+    _extent(<cnp.ndarray>x, &xl, &xh)
+    _extent(<cnp.ndarray>y, &yl, &yh)
+    return xl < yh and yl < xh and xl < xh and yl < yh
+
+
+def _test_fail_alloc(bint on):
+    """Tests only: make every GEMM pack-buffer allocation fail (True) or behave normally (False)."""
+    return bool(fnn_gemm_test_fail_alloc(on))

@@ -16,6 +16,7 @@ import re
 import numpy as np
 
 from fastnn import config
+from fastnn.engine import tape_array
 from fastnn.engine.tape import current_tape
 from fastnn.engine.variable import Variable
 
@@ -225,7 +226,8 @@ class Layer:
             return type(x)(self._convert_input(v) for v in x)
         if isinstance(x, Variable):
             x = x.value
-        arr = np.asarray(x)
+        # A TapeArray (a recorded layer output) stays the same object: the tape knows it by id.
+        arr = x if isinstance(x, tape_array.TapeArray) else np.asarray(x)
         dt = self._dtype or config.standardize_dtype(None)
         if arr.dtype != dt:
             if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
@@ -244,13 +246,38 @@ class Layer:
         x = self._convert_input(inputs)
         shape = [v.shape for v in x] if isinstance(x, (list, tuple)) else x.shape
         self._maybe_build(_batchless(shape))
-        self.check_input(x)
-        outputs, ctx = self.forward(x, training=bool(training), **kwargs)
         tape = current_tape()
-        if tape is not None:
-            tape.record(self, x, outputs, ctx)
-            if self.activity_regularizer is not None and training:
-                tape.add_activity_loss(self, outputs)
+        if tape is None:
+            self.check_input(x)
+        else:
+            if x is not inputs:  # converted to the layer's dtype: keep the gradient path through the cast
+                x = tape_array.record_casts(tape, inputs, x)
+            if tape_array.in_user_code():
+                tape_array.check_tracked(x, f"Layer '{self.name}'")
+            self.check_input(tape_array.unwrap(x))
+        return self._run(x, bool(training), tape, **kwargs)
+
+    def _run(self, x, training, tape, **kwargs):
+        """forward() on converted, checked inputs, recorded on `tape` (if any) for backward.
+
+        Under a tape, forward() always receives plain ndarrays; when the caller is a subclassed
+        model's call(), the outputs are returned as TapeArray views (see fastnn.engine.tape_array),
+        so numpy operations the tape cannot differentiate raise instead of losing the gradient.
+        """
+        if tape is None:
+            return self.forward(x, training=training, **kwargs)[0]
+        context = tape_array._context
+        user = bool(context) and context[-1]
+        context.append(False)
+        try:
+            outputs, ctx = self.forward(tape_array.unwrap(x), training=training, **kwargs)
+        finally:
+            context.pop()
+        if user:
+            outputs = tape_array.wrap(outputs)
+        tape.record(self, x, outputs, ctx)
+        if training and self.activity_regularizer is not None:
+            tape.add_activity_loss(self, outputs)
         return outputs
 
     def forward(self, inputs, training=False):

@@ -27,6 +27,55 @@ class KerasTensor:
     def __repr__(self):
         return f"<KerasTensor shape={self.shape} dtype={self.dtype} name={self.name!r}>"
 
+    # ---- operators: graph nodes of the matching layers, as Keras 3 allows (x + y in a Functional model) ----
+    def _binary(self, other, op, reverse=False):
+        from fastnn import ops
+
+        if isinstance(other, KerasTensor):
+            a, b = (other, self) if reverse else (self, other)
+            return getattr(ops, op)(a, b)
+        if op == "multiply" and isinstance(other, (int, float)) and not isinstance(other, bool):
+            return ops.scale(self, other)
+        raise TypeError(f"KerasTensor {op} with {type(other).__name__} is not supported in a Functional graph; "
+                        f"combine tensors with fastnn.layers (Add, Multiply, ...) or fastnn.ops")
+
+    def __add__(self, other):
+        return self._binary(other, "add")
+
+    def __radd__(self, other):
+        return self._binary(other, "add", reverse=True)
+
+    def __sub__(self, other):
+        return self._binary(other, "subtract")
+
+    def __rsub__(self, other):
+        return self._binary(other, "subtract", reverse=True)
+
+    def __mul__(self, other):
+        return self._binary(other, "multiply")
+
+    def __rmul__(self, other):
+        return self._binary(other, "multiply", reverse=True)
+
+    def __truediv__(self, other):
+        from fastnn import ops
+
+        if isinstance(other, (int, float)) and not isinstance(other, bool) and other != 0:
+            return ops.scale(self, 1.0 / other)
+        raise TypeError("KerasTensor / is only supported by a non-zero Python number in a Functional graph")
+
+    def __neg__(self):
+        from fastnn import ops
+
+        return ops.scale(self, -1.0)
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(f"{self!r} is symbolic (a placeholder in a Functional graph) and has no values: numpy "
+                        f"functions cannot run on it. Use fastnn.layers (Add, Concatenate, ...) or fastnn.ops "
+                        f"functions, which add nodes to the graph.")
+
+    __array_ufunc__ = None  # numpy ufuncs (np.add(x, y), x + ndarray) raise TypeError instead of making objects
+
 
 def is_symbolic(x):
     if isinstance(x, KerasTensor):
