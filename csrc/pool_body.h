@@ -14,6 +14,52 @@ static inline void FN(window_)(int64_t o, int64_t stride, int64_t pad, int64_t s
     *hi = start + size > extent ? extent : start + size;
 }
 
+/* Max over the valid window positions of 16 channels at a time, branch-free on 16-byte GCC vectors
+ * (VT: T lanes, VI: same-width integer lanes; SSE2 on x86-64, NEON elsewhere) so that random data costs
+ * no mispredicted branches. The first valid position seeds the maximum; later ones replace it only when
+ * strictly larger, so ties keep the first maximum in row-major window order. nc < 16 (a channel tail)
+ * takes the scalar loop with the same rule. */
+static inline void FN(max_window_block_)(const T *restrict xn, int64_t W, int64_t C, int64_t ih0, int64_t ih1,
+                                         int64_t iw0, int64_t iw1, int64_t nc, T *restrict yp,
+                                         int32_t *restrict ap)
+{
+    enum { LANES = 16 / sizeof(T), NV = 16 / LANES };
+    const T *first = xn + (ih0 * W + iw0) * C;
+    const int32_t pos0 = (int32_t)(ih0 * W + iw0);
+    if (nc < 16) {
+        for (int64_t c = 0; c < nc; ++c) { yp[c] = first[c]; ap[c] = pos0; }
+        for (int64_t ih = ih0; ih < ih1; ++ih)
+            for (int64_t iw = (ih == ih0 ? iw0 + 1 : iw0); iw < iw1; ++iw) {
+                const T *xp = xn + (ih * W + iw) * C;
+                for (int64_t c = 0; c < nc; ++c)
+                    if (xp[c] > yp[c]) { yp[c] = xp[c]; ap[c] = (int32_t)(ih * W + iw); }
+            }
+        return;
+    }
+    VT best[NV];
+    VI where[NV];
+    for (int k = 0; k < NV; ++k) {
+        memcpy(&best[k], first + k * LANES, 16);
+        where[k] = (VI){0} + pos0;
+    }
+    for (int64_t ih = ih0; ih < ih1; ++ih)
+        for (int64_t iw = (ih == ih0 ? iw0 + 1 : iw0); iw < iw1; ++iw) {
+            const T *xp = xn + (ih * W + iw) * C;
+            const VI pos = (VI){0} + (int32_t)(ih * W + iw);
+            for (int k = 0; k < NV; ++k) {
+                VT v;
+                memcpy(&v, xp + k * LANES, 16);
+                const VI larger = (VI)(v > best[k]);
+                best[k] = (VT)(((VI)v & larger) | ((VI)best[k] & ~larger));
+                where[k] = (pos & larger) | (where[k] & ~larger);
+            }
+        }
+    for (int k = 0; k < NV; ++k) {
+        memcpy(yp + k * LANES, &best[k], 16);
+        for (int l = 0; l < LANES; ++l) ap[k * LANES + l] = (int32_t)where[k][l];
+    }
+}
+
 void FN(fnn_maxpool2d_forward_)(const fnn_pool_geom *g, const T *restrict x, T *restrict y,
                                 int32_t *restrict argmax, int n_threads)
 {
@@ -35,21 +81,9 @@ void FN(fnn_maxpool2d_forward_)(const fnn_pool_geom *g, const T *restrict x, T *
                 for (int64_t c = 0; c < C; ++c) { yp[c] = 0; ap[c] = -1; }
                 continue;
             }
-            /* the first valid position seeds the maximum; later ones replace it only when larger,
-             * so ties keep the first maximum in row-major window order */
-            const T *first = xn + (ih0 * W + iw0) * C;
-            const int32_t pos0 = (int32_t)(ih0 * W + iw0);
-            for (int64_t c = 0; c < C; ++c) { yp[c] = first[c]; ap[c] = pos0; }
-            for (int64_t ih = ih0; ih < ih1; ++ih)
-                for (int64_t iw = (ih == ih0 ? iw0 + 1 : iw0); iw < iw1; ++iw) {
-                    const T *restrict xp = xn + (ih * W + iw) * C;
-                    const int32_t pos = (int32_t)(ih * W + iw);
-                    for (int64_t c = 0; c < C; ++c) {
-                        const int larger = xp[c] > yp[c];
-                        yp[c] = larger ? xp[c] : yp[c];
-                        ap[c] = larger ? pos : ap[c];
-                    }
-                }
+            for (int64_t c0 = 0; c0 < C; c0 += 16)
+                FN(max_window_block_)(xn + c0, W, C, ih0, ih1, iw0, iw1, C - c0 < 16 ? C - c0 : 16, yp + c0,
+                                      ap + c0);
         }
     }
 }
@@ -77,24 +111,20 @@ void FN(fnn_maxpool2d_forward_ref_)(const fnn_pool_geom *g, const T *x, T *y, in
                 }
 }
 
-/* Threads own (image, block of 16 channels) pairs: disjoint parts of dx, each filled in a fixed order. */
+/* Threads own whole images: disjoint parts of dx, each zeroed and then filled in output order. */
 void FN(fnn_maxpool2d_backward_)(const fnn_pool_geom *g, const T *restrict dy, const int32_t *restrict argmax,
                                  T *restrict dx, int n_threads)
 {
-    enum { CB = 16 };
     const int64_t C = g->channels, HW = g->in_h * g->in_w, OHW = g->out_h * g->out_w;
-    const int64_t n_cb = (C + CB - 1) / CB;
     const int threads = g->batch * (HW + OHW) * C < 65536 ? 1 : n_threads;
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-    for (int64_t t = 0; t < g->batch * n_cb; ++t) {
-        const int64_t n = t / n_cb, c0 = (t % n_cb) * CB, c1 = c0 + CB < C ? c0 + CB : C;
+    for (int64_t n = 0; n < g->batch; ++n) {
         T *restrict dxn = dx + n * HW * C;
-        for (int64_t p = 0; p < HW; ++p)
-            for (int64_t c = c0; c < c1; ++c) dxn[p * C + c] = 0;
-        const T *dyn = dy + n * OHW * C;
-        const int32_t *an = argmax + n * OHW * C;
+        memset(dxn, 0, sizeof(T) * HW * C);
+        const T *restrict dyn = dy + n * OHW * C;
+        const int32_t *restrict an = argmax + n * OHW * C;
         for (int64_t q = 0; q < OHW; ++q)
-            for (int64_t c = c0; c < c1; ++c) {
+            for (int64_t c = 0; c < C; ++c) {
                 const int32_t a = an[q * C + c];
                 if (a >= 0) dxn[a * C + c] += dyn[q * C + c];
             }
