@@ -2,6 +2,7 @@
  * The float32 and float64 kernels share one body (conv_body.h). See the conv section of fastnn.h. */
 #include "fastnn.h"
 #include <stddef.h>
+#include <stdlib.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -12,6 +13,9 @@ static inline int conv_is_pointwise(const fnn_conv_geom *g)
     return g->k_h == 1 && g->k_w == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_top == 0 &&
            g->pad_left == 0 && g->out_h == g->in_h && g->out_w == g->in_w;
 }
+
+/* Fixed lane count of the filter gradient (see conv_body.h). */
+#define CONV_FILTER_LANES 4
 
 int64_t fnn_conv2d_scratch_rows(const fnn_conv_geom *g, int64_t elem_size, int64_t budget_bytes)
 {

@@ -281,6 +281,16 @@ static void FN(bias_grad_)(const T *restrict dy, int64_t M, int64_t F, T *restri
     }
 }
 
+/* The filter gradient of many panels is split into CONV_FILTER_LANES fixed lanes of consecutive panels: lane 0
+ * accumulates straight into dw, lanes 1.. into zeroed partials that are then added to dw in lane order.
+ * The lane count depends only on the geometry (never on n_threads), so threads can each run whole lanes
+ * (single-threaded im2col and GEMM, few synchronisations) and the bits stay the same for any n_threads. */
+static int FN(filter_lanes_)(int64_t n_panels, int64_t K, int64_t F)
+{
+    const int64_t partial_bytes = (CONV_FILTER_LANES - 1) * K * F * (int64_t)sizeof(T);
+    return n_panels >= CONV_FILTER_LANES && partial_bytes <= ((int64_t)64 << 20) ? CONV_FILTER_LANES : 1;
+}
+
 void FN(fnn_conv2d_backward_filter_)(const fnn_conv_geom *g, const T *restrict x, const T *restrict dy,
                                      T *restrict dw, T *restrict db, T *restrict scratch, int64_t scratch_rows,
                                      int n_threads)
@@ -292,7 +302,39 @@ void FN(fnn_conv2d_backward_filter_)(const fnn_conv_geom *g, const T *restrict x
         GEMM(1, 0, K, F, M, 1, x, K, dy, F, 1, dw, F, NULL, n_threads);
         return;
     }
-    const int64_t P = FN(panel_rows_)(g, scratch_rows);
+    const int64_t P = FN(panel_rows_)(g, scratch_rows), n_panels = (M + P - 1) / P;
+    const int lanes = FN(filter_lanes_)(n_panels, K, F);
+    T *partial = lanes > 1 ? malloc(sizeof(T) * (size_t)((lanes - 1) * K * F)) : NULL;
+    if (partial) {
+        const int nt = n_threads < lanes ? (n_threads > 0 ? n_threads : 1) : lanes;
+#pragma omp parallel num_threads(nt) if (nt > 1)
+        {
+#ifdef _OPENMP
+            const int tid = omp_get_thread_num();
+#else
+            const int tid = 0;
+#endif
+            T *mine = scratch + (int64_t)tid * scratch_rows * K;
+            for (int l = tid; l < lanes; l += nt) {
+                T *acc = l == 0 ? dw : partial + (int64_t)(l - 1) * K * F;
+                const int64_t p_lo = l * n_panels / lanes, p_hi = (l + 1) * n_panels / lanes;
+                for (int64_t p = p_lo; p < p_hi; ++p) {
+                    const int64_t r0 = p * P, rows = M - r0 < P ? M - r0 : P;
+                    FN(fnn_im2col_)(g, x, r0, rows, mine, 1);
+                    /* lane 0 adds onto dw's old contents; the other lanes start from zero (beta = 0) */
+                    const T beta = (l == 0 || p > p_lo) ? 1 : 0;
+                    GEMM(1, 0, K, F, rows, 1, mine, K, dy + r0 * F, F, beta, acc, F, NULL, 1);
+                }
+            }
+        }
+        for (int l = 1; l < lanes; ++l) {
+            const T *restrict src = partial + (int64_t)(l - 1) * K * F;
+            for (int64_t i = 0; i < K * F; ++i) dw[i] += src[i];
+        }
+        free(partial);
+        return;
+    }
+    /* few panels (or no memory for the partials): panels in order, threads inside im2col and the GEMM */
     for (int64_t r0 = 0; r0 < M; r0 += P) {
         const int64_t rows = M - r0 < P ? M - r0 : P;
         FN(fnn_im2col_)(g, x, r0, rows, scratch, n_threads);

@@ -343,8 +343,10 @@ void fnn_conv2d_backward_data_f32(const fnn_conv_geom *g, const float *dy, const
                                   float *scratch, int64_t scratch_rows, int n_threads);
 void fnn_conv2d_backward_data_f64(const fnn_conv_geom *g, const double *dy, const double *w, double *dx,
                                   double *scratch, int64_t scratch_rows, int n_threads);
-/* dw[K, out_c] += im2col(x)^T @ dy, summed panel by panel in ascending row order;
- * db[out_c] += column sums of dy (skipped when db == NULL). Both accumulated. */
+/* dw[K, out_c] += im2col(x)^T @ dy; db[out_c] += column sums of dy (skipped when db == NULL). Both
+ * accumulated. With 4 or more panels the panels form 4 fixed lanes whose sums (lane 0 onto dw, the others
+ * in a temporary of 3*K*out_c elements, malloc'ed) are added in lane order; otherwise panels add in
+ * ascending order. */
 void fnn_conv2d_backward_filter_f32(const fnn_conv_geom *g, const float *x, const float *dy, float *dw, float *db,
                                     float *scratch, int64_t scratch_rows, int n_threads);
 void fnn_conv2d_backward_filter_f64(const fnn_conv_geom *g, const double *x, const double *dy, double *dw, double *db,
