@@ -23,6 +23,10 @@ int64_t fnn_conv2d_scratch_rows(const fnn_conv_geom *g, int64_t elem_size, int64
     if (conv_is_pointwise(g) || M <= 0) return 0;
     if (budget_bytes <= 0) budget_bytes = (int64_t)4 << 20;
     int64_t rows = budget_bytes / (K * elem_size > 0 ? K * elem_size : 1);
+    /* aim for at least 8 panels (of 1024 rows or more) so that 2-4 threads can each take whole panels in
+     * one parallel region; fewer, larger regions also suffer less when another process takes a core */
+    const int64_t cap = (M + 7) / 8 > 1024 ? (M + 7) / 8 : 1024;
+    rows = rows > cap ? cap : rows;
     rows = rows < 64 ? 64 : rows;
     return rows > M ? M : rows;
 }

@@ -317,8 +317,9 @@ typedef struct fnn_conv_geom {
     int64_t pad_top, pad_left;
 } fnn_conv_geom;
 
-/* Panel rows for a scratch buffer of about `budget_bytes` (0: a default of a few MB), at least 1 and
- * at most M; 0 when the convolution takes the 1x1 / stride-1 / no-padding path that needs no scratch. */
+/* Panel rows for a scratch buffer of about `budget_bytes` (0: a default of 4 MB), also capped at
+ * max(M / 8, 1024) rows so that large batches split into several panels; between 64 and M. 0 when the
+ * convolution takes the 1x1 / stride-1 / no-padding path that needs no scratch. */
 int64_t fnn_conv2d_scratch_rows(const fnn_conv_geom *g, int64_t elem_size, int64_t budget_bytes);
 
 /* col[rows, K] = the im2col rows row0 .. row0+rows-1 of x (overwritten). */
