@@ -413,7 +413,85 @@ void fnn_global_maxpool_backward_f64(int64_t batch, int64_t spatial, int64_t cha
 
 /* end pool */
 
-/* ---- rnn: LSTM / GRU / SimpleRNN steps (rnn.c) ---- */
+/* ---- rnn: LSTM / GRU / SimpleRNN steps (rnn.c) ----
+ * Whole sequences, one direction, time-major buffers: T_ steps, N samples, D input features, U units.
+ * act / rec_act: FNN_RNN_* codes. mask: (T_, N) uint8 (0 = masked step: state carried unchanged) or NULL.
+ * rmask: (N, U) recurrent-dropout multipliers applied to h_{t-1} in the recurrent GEMMs, or NULL.
+ * H: (T_+1, N, U) states: H[0] = h0 is read, H[1..T_] are written (H[t+1] = h_t). Likewise C for LSTM.
+ * HD: (T_, N, U) written with h_{t-1} * rmask when rmask (read back by backward), else unused (may be NULL).
+ * Backward: dY (T_, N, U) gradient w.r.t. H[1..T_] or NULL; dh (N, U) in: gradient w.r.t. the final h,
+ * out: w.r.t. h0 (dc likewise for LSTM); dG scratch written with the gate pre-activation gradients;
+ * dx (T_, N, D) OVERWRITTEN (or NULL: skipped); dK, dR, db ACCUMULATED += (each may be NULL: skipped);
+ * work: (N, U) scratch. Results are bit-identical for any n_threads. `_ref`: plain loops + fnn_gemm_ref. */
+#define FNN_RNN_LINEAR 0
+#define FNN_RNN_TANH 1
+#define FNN_RNN_SIGMOID 2
+#define FNN_RNN_RELU 3
+#define FNN_RNN_HARD_SIGMOID 4
+
+/* LSTM (Keras gate order i, f, c, o): K (D, 4U), R (U, 4U), b (4U) or NULL.
+ * G (T_, N, 4U) written: gate activations; C (T_+1, N, U) cell states; AC (T_, N, U) act(c_t). */
+#define FNN_LSTM_DECL(T, S)                                                                               \
+    void fnn_lstm_forward_##S(int64_t T_, int64_t N, int64_t D, int64_t U, int act, int rec_act,          \
+                              const T *x, const T *K, const T *R, const T *b, const uint8_t *mask,        \
+                              const T *rmask, T *G, T *H, T *C, T *AC, T *HD, int n_threads);             \
+    void fnn_lstm_forward_ref_##S(int64_t T_, int64_t N, int64_t D, int64_t U, int act, int rec_act,      \
+                                  const T *x, const T *K, const T *R, const T *b, const uint8_t *mask,    \
+                                  const T *rmask, T *G, T *H, T *C, T *AC, T *HD);                        \
+    void fnn_lstm_backward_##S(int64_t T_, int64_t N, int64_t D, int64_t U, int act, int rec_act,         \
+                               const T *x, const T *K, const T *R, const uint8_t *mask, const T *rmask,   \
+                               const T *G, const T *H, const T *C, const T *AC, const T *HD, const T *dY, \
+                               T *dh, T *dc, T *dG, T *dx, T *dK, T *dR, T *db, T *work, int n_threads);  \
+    void fnn_lstm_backward_ref_##S(int64_t T_, int64_t N, int64_t D, int64_t U, int act, int rec_act,     \
+                                   const T *x, const T *K, const T *R, const uint8_t *mask,               \
+                                   const T *rmask, const T *G, const T *H, const T *C, const T *AC,       \
+                                   const T *HD, const T *dY, T *dh, T *dc, T *dG, T *dx, T *dK, T *dR,    \
+                                   T *db, T *work);
+FNN_LSTM_DECL(float, f32)
+FNN_LSTM_DECL(double, f64)
+
+/* GRU (Keras gate order z, r, h~): K (D, 3U), R (U, 3U); b (2, 3U) [input; recurrent] with reset_after,
+ * (3U) without, or NULL. G (T_, N, 3U) written: z, r, h~. S: reset_after: (T_, N, 3U) recurrent
+ * projections h_{t-1} R + b_rec; otherwise (T_, N, U) r * h_{t-1}. Backward: dG (T_, N, 3U) input-side
+ * gradients; dGr (T_, N, 3U) recurrent-side ones (reset_after only, else NULL). */
+#define FNN_GRU_DECL(T, S)                                                                                \
+    void fnn_gru_forward_##S(int64_t T_, int64_t N, int64_t D, int64_t U, int act, int rec_act,           \
+                             int reset_after, const T *x, const T *K, const T *R, const T *b,             \
+                             const uint8_t *mask, const T *rmask, T *G, T *Sb, T *H, T *HD, int n_threads); \
+    void fnn_gru_forward_ref_##S(int64_t T_, int64_t N, int64_t D, int64_t U, int act, int rec_act,       \
+                                 int reset_after, const T *x, const T *K, const T *R, const T *b,         \
+                                 const uint8_t *mask, const T *rmask, T *G, T *Sb, T *H, T *HD);          \
+    void fnn_gru_backward_##S(int64_t T_, int64_t N, int64_t D, int64_t U, int act, int rec_act,          \
+                              int reset_after, const T *x, const T *K, const T *R, const uint8_t *mask,   \
+                              const T *rmask, const T *G, const T *Sb, const T *H, const T *HD,           \
+                              const T *dY, T *dh, T *dG, T *dGr, T *dx, T *dK, T *dR, T *db, T *work,     \
+                              int n_threads);                                                             \
+    void fnn_gru_backward_ref_##S(int64_t T_, int64_t N, int64_t D, int64_t U, int act, int rec_act,      \
+                                  int reset_after, const T *x, const T *K, const T *R,                    \
+                                  const uint8_t *mask, const T *rmask, const T *G, const T *Sb,           \
+                                  const T *H, const T *HD, const T *dY, T *dh, T *dG, T *dGr, T *dx,      \
+                                  T *dK, T *dR, T *db, T *work);
+FNN_GRU_DECL(float, f32)
+FNN_GRU_DECL(double, f64)
+
+/* SimpleRNN: K (D, U), R (U, U), b (U) or NULL; G (T_, N, U) scratch (pre-activations / their grads). */
+#define FNN_SIMPLE_RNN_DECL(T, S)                                                                         \
+    void fnn_simple_rnn_forward_##S(int64_t T_, int64_t N, int64_t D, int64_t U, int act, const T *x,     \
+                                    const T *K, const T *R, const T *b, const uint8_t *mask,              \
+                                    const T *rmask, T *G, T *H, T *HD, int n_threads);                    \
+    void fnn_simple_rnn_forward_ref_##S(int64_t T_, int64_t N, int64_t D, int64_t U, int act, const T *x, \
+                                        const T *K, const T *R, const T *b, const uint8_t *mask,          \
+                                        const T *rmask, T *G, T *H, T *HD);                               \
+    void fnn_simple_rnn_backward_##S(int64_t T_, int64_t N, int64_t D, int64_t U, int act, const T *x,    \
+                                     const T *K, const T *R, const uint8_t *mask, const T *rmask,         \
+                                     const T *H, const T *HD, const T *dY, T *dh, T *dG, T *dx, T *dK,    \
+                                     T *dR, T *db, T *work, int n_threads);                               \
+    void fnn_simple_rnn_backward_ref_##S(int64_t T_, int64_t N, int64_t D, int64_t U, int act,            \
+                                         const T *x, const T *K, const T *R, const uint8_t *mask,         \
+                                         const T *rmask, const T *H, const T *HD, const T *dY, T *dh,     \
+                                         T *dG, T *dx, T *dK, T *dR, T *db, T *work);
+FNN_SIMPLE_RNN_DECL(float, f32)
+FNN_SIMPLE_RNN_DECL(double, f64)
 
 /* end rnn */
 

@@ -1,0 +1,213 @@
+/* Fused per-step passes of rnn.c for one dtype and one ISA level (included once per ISA level by
+ * rnn_tmpl.h with T, SUF, ISA and ISA_ATTR defined). Each pass runs over the N rows of one step;
+ * rows are independent, so splitting them across threads never changes a result. The row bodies
+ * (rnn_tmpl.h) are always-inline: compiled here, they take this function's ISA. The common
+ * activation pair (tanh, sigmoid) is passed as constants so that the compiler specialises and
+ * vectorizes that path; other pairs take the generic switch. */
+#define SFN(name) RNN_CAT(RNN_CAT(name, SUF), ISA)
+#define RFN(name) RNN_CAT(name, SUF)
+#define STEP_THREADS(N, U, n_threads) ((N) * (U) < RNN_PAR_MIN ? 1 : (n_threads))
+#define DEFAULT_PAIR(act, ract) ((act) == FNN_RNN_TANH && (ract) == FNN_RNN_SIGMOID)
+
+ISA_ATTR static void SFN(lstm_step_fwd)(int64_t N, int64_t U, int act, int ract, const uint8_t *mask,
+                                        T *G, const T *hp, const T *cp, T *h, T *c, T *ac, int n_threads)
+{
+    const int nt = STEP_THREADS(N, U, n_threads);
+#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
+    for (int64_t n = 0; n < N; ++n) {
+        const int64_t o = n * U;
+        if (mask && !mask[n]) {
+            memcpy(h + o, hp + o, (size_t)U * sizeof(T));
+            memcpy(c + o, cp + o, (size_t)U * sizeof(T));
+        } else if (DEFAULT_PAIR(act, ract)) {
+            RFN(lstm_fwd_row)(U, FNN_RNN_TANH, FNN_RNN_SIGMOID, G + 4 * o, cp + o, c + o, ac + o, h + o);
+        } else {
+            RFN(lstm_fwd_row)(U, act, ract, G + 4 * o, cp + o, c + o, ac + o, h + o);
+        }
+    }
+}
+
+ISA_ATTR static void SFN(lstm_step_bwd)(int64_t N, int64_t U, int act, int ract, const uint8_t *mask,
+                                        const T *G, const T *cp, const T *ac, const T *dy, T *dh, T *dc,
+                                        T *dG, int n_threads)
+{
+    const int nt = STEP_THREADS(N, U, n_threads);
+#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
+    for (int64_t n = 0; n < N; ++n) {
+        const int64_t o = n * U;
+        if (mask && !mask[n]) {
+            RFN(carry_row)(U, dy ? dy + o : NULL, dh + o);
+            memset(dG + 4 * o, 0, (size_t)(4 * U) * sizeof(T));
+        } else if (DEFAULT_PAIR(act, ract)) {
+            RFN(lstm_bwd_row)(U, FNN_RNN_TANH, FNN_RNN_SIGMOID, G + 4 * o, cp + o, ac + o, dy ? dy + o : NULL,
+                              dh + o, dc + o, dG + 4 * o);
+        } else {
+            RFN(lstm_bwd_row)(U, act, ract, G + 4 * o, cp + o, ac + o, dy ? dy + o : NULL,
+                              dh + o, dc + o, dG + 4 * o);
+        }
+    }
+}
+
+/* GRU, reset_after=True: gates from G (input part) and S (recurrent part incl. recurrent bias). */
+ISA_ATTR static void SFN(gru_step_fwd)(int64_t N, int64_t U, int act, int ract, const uint8_t *mask,
+                                       T *G, const T *S, const T *hp, T *h, int n_threads)
+{
+    const int nt = STEP_THREADS(N, U, n_threads);
+#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
+    for (int64_t n = 0; n < N; ++n) {
+        const int64_t o = n * U;
+        if (mask && !mask[n])
+            memcpy(h + o, hp + o, (size_t)U * sizeof(T));
+        else if (DEFAULT_PAIR(act, ract))
+            RFN(gru_fwd_row)(U, FNN_RNN_TANH, FNN_RNN_SIGMOID, G + 3 * o, S + 3 * o, hp + o, h + o);
+        else
+            RFN(gru_fwd_row)(U, act, ract, G + 3 * o, S + 3 * o, hp + o, h + o);
+    }
+}
+
+ISA_ATTR static void SFN(gru_step_bwd)(int64_t N, int64_t U, int act, int ract, const uint8_t *mask,
+                                       const T *G, const T *S, const T *hp, const T *dy, T *dh, T *dGx,
+                                       T *dGr, int n_threads)
+{
+    const int nt = STEP_THREADS(N, U, n_threads);
+#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
+    for (int64_t n = 0; n < N; ++n) {
+        const int64_t o = n * U;
+        if (mask && !mask[n]) {
+            RFN(carry_row)(U, dy ? dy + o : NULL, dh + o);
+            memset(dGx + 3 * o, 0, (size_t)(3 * U) * sizeof(T));
+            memset(dGr + 3 * o, 0, (size_t)(3 * U) * sizeof(T));
+        } else if (DEFAULT_PAIR(act, ract)) {
+            RFN(gru_bwd_row)(U, FNN_RNN_TANH, FNN_RNN_SIGMOID, G + 3 * o, S + 3 * o, hp + o,
+                             dy ? dy + o : NULL, dh + o, dGx + 3 * o, dGr + 3 * o);
+        } else {
+            RFN(gru_bwd_row)(U, act, ract, G + 3 * o, S + 3 * o, hp + o, dy ? dy + o : NULL, dh + o,
+                             dGx + 3 * o, dGr + 3 * o);
+        }
+    }
+}
+
+/* GRU, reset_after=False, first half: z, r and r * h_{t-1} (into S) once z/r pre-activations are in G. */
+ISA_ATTR static void SFN(gru0_step_fwd_a)(int64_t N, int64_t U, int ract, const uint8_t *mask, T *G,
+                                          const T *hpd, T *S, int n_threads)
+{
+    const int nt = STEP_THREADS(N, U, n_threads);
+#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
+    for (int64_t n = 0; n < N; ++n) {
+        const int64_t o = n * U;
+        if (mask && !mask[n])
+            memset(S + o, 0, (size_t)U * sizeof(T));
+        else if (ract == FNN_RNN_SIGMOID)
+            RFN(gru0_fwd_row_a)(U, FNN_RNN_SIGMOID, G + 3 * o, hpd + o, S + o);
+        else
+            RFN(gru0_fwd_row_a)(U, ract, G + 3 * o, hpd + o, S + o);
+    }
+}
+
+/* GRU, reset_after=False, second half: candidate and state update once its pre-activation is in G. */
+ISA_ATTR static void SFN(gru0_step_fwd_b)(int64_t N, int64_t U, int act, const uint8_t *mask, T *G,
+                                          const T *hp, T *h, int n_threads)
+{
+    const int nt = STEP_THREADS(N, U, n_threads);
+#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
+    for (int64_t n = 0; n < N; ++n) {
+        const int64_t o = n * U;
+        if (mask && !mask[n])
+            memcpy(h + o, hp + o, (size_t)U * sizeof(T));
+        else if (act == FNN_RNN_TANH)
+            RFN(gru0_fwd_row_b)(U, FNN_RNN_TANH, G + 3 * o, hp + o, h + o);
+        else
+            RFN(gru0_fwd_row_b)(U, act, G + 3 * o, hp + o, h + o);
+    }
+}
+
+ISA_ATTR static void SFN(gru0_step_bwd_a)(int64_t N, int64_t U, int act, int ract, const uint8_t *mask,
+                                          const T *G, const T *hp, const T *dy, T *dh, T *dG, int n_threads)
+{
+    const int nt = STEP_THREADS(N, U, n_threads);
+#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
+    for (int64_t n = 0; n < N; ++n) {
+        const int64_t o = n * U;
+        if (mask && !mask[n]) {
+            RFN(carry_row)(U, dy ? dy + o : NULL, dh + o);
+            memset(dG + 3 * o, 0, (size_t)(3 * U) * sizeof(T));
+        } else if (DEFAULT_PAIR(act, ract)) {
+            RFN(gru0_bwd_row_a)(U, FNN_RNN_TANH, FNN_RNN_SIGMOID, G + 3 * o, hp + o, dy ? dy + o : NULL,
+                                dh + o, dG + 3 * o);
+        } else {
+            RFN(gru0_bwd_row_a)(U, act, ract, G + 3 * o, hp + o, dy ? dy + o : NULL, dh + o, dG + 3 * o);
+        }
+    }
+}
+
+ISA_ATTR static void SFN(gru0_step_bwd_b)(int64_t N, int64_t U, int ract, const uint8_t *mask, const T *G,
+                                          const T *hpd, const T *drhp, const T *rmask, T *dh, T *dG,
+                                          int n_threads)
+{
+    const int nt = STEP_THREADS(N, U, n_threads);
+#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
+    for (int64_t n = 0; n < N; ++n) {
+        const int64_t o = n * U;
+        if (mask && !mask[n])
+            continue; /* its dG row is zero already and its dh carries */
+        if (ract == FNN_RNN_SIGMOID)
+            RFN(gru0_bwd_row_b)(U, FNN_RNN_SIGMOID, G + 3 * o, hpd + o, drhp + o, rmask ? rmask + o : NULL,
+                                dh + o, dG + 3 * o);
+        else
+            RFN(gru0_bwd_row_b)(U, ract, G + 3 * o, hpd + o, drhp + o, rmask ? rmask + o : NULL, dh + o,
+                                dG + 3 * o);
+    }
+}
+
+ISA_ATTR static void SFN(simple_step_fwd)(int64_t N, int64_t U, int act, const uint8_t *mask, const T *G,
+                                          const T *hp, T *h, int n_threads)
+{
+    const int nt = STEP_THREADS(N, U, n_threads);
+#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
+    for (int64_t n = 0; n < N; ++n) {
+        const int64_t o = n * U;
+        if (mask && !mask[n])
+            memcpy(h + o, hp + o, (size_t)U * sizeof(T));
+        else if (act == FNN_RNN_TANH)
+            RFN(simple_fwd_row)(U, FNN_RNN_TANH, G + o, h + o);
+        else
+            RFN(simple_fwd_row)(U, act, G + o, h + o);
+    }
+}
+
+ISA_ATTR static void SFN(simple_step_bwd)(int64_t N, int64_t U, int act, const uint8_t *mask, const T *h,
+                                          const T *dy, T *dh, T *dG, int n_threads)
+{
+    const int nt = STEP_THREADS(N, U, n_threads);
+#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
+    for (int64_t n = 0; n < N; ++n) {
+        const int64_t o = n * U;
+        if (mask && !mask[n]) {
+            RFN(carry_row)(U, dy ? dy + o : NULL, dh + o);
+            memset(dG + o, 0, (size_t)U * sizeof(T));
+        } else if (act == FNN_RNN_TANH) {
+            RFN(simple_bwd_row)(U, FNN_RNN_TANH, h + o, dy ? dy + o : NULL, dh + o, dG + o);
+        } else {
+            RFN(simple_bwd_row)(U, act, h + o, dy ? dy + o : NULL, dh + o, dG + o);
+        }
+    }
+}
+
+/* Small-batch recurrent product (see rec_vblock): column blocks split across threads when the work pays. */
+ISA_ATTR static void SFN(rec_small)(int64_t N, int64_t W, int64_t U, const T *h, int64_t ldh, const T *R,
+                                    int64_t ldr, int beta, T *C, int64_t ldc, const T *bias, int n_threads)
+{
+    const int64_t blocks = (W + RNN_SUPER - 1) / RNN_SUPER;
+    /* Split only when R (U x W) outgrows one core's L2: then each thread streams its half from its own L2. */
+    const int nt = (double)N * W * U < 262144 ? 1 : n_threads;
+#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
+    for (int64_t bl = 0; bl < blocks; ++bl) {
+        const int64_t j0 = bl * RNN_SUPER, jw = W - j0 < RNN_SUPER ? W - j0 : RNN_SUPER;
+        RFN(rec_cols)(N, U, jw, h, ldh, R + j0, ldr, beta, bias ? bias + j0 : NULL, C + j0, ldc);
+    }
+}
+
+#undef SFN
+#undef RFN
+#undef STEP_THREADS
+#undef DEFAULT_PAIR
