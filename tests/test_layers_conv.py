@@ -136,7 +136,7 @@ def test_errors_name_the_layer_and_shapes():
         Conv2D(2, (3, 0))
     with pytest.raises(ValueError, match="dilation_rate must be positive"):
         Conv1D(2, 3, dilation_rate=0)
-    with pytest.raises(ValueError, match="filters must be a positive integer, received 0"):
+    with pytest.raises(ValueError, match="filters` must be a positive integer, received 0"):
         Conv2D(0, 3)
     with pytest.raises(ValueError, match=r"strides > 1 cannot be combined with dilation_rate > 1"):
         Conv2D(2, 3, strides=2, dilation_rate=2)

@@ -13,7 +13,7 @@ from fastnn.layers.conv import Conv2D
 from fastnn.layers.depthwise import DepthwiseConv2D, SeparableConv2D
 from fastnn.layers.reshaping import (Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D,
                                      ZeroPadding2D)
-from fastnn.layers.spatial_dropout import DropBlock2D, SpatialDropout1D, SpatialDropout2D
+from fastnn.layers import DropBlock2D, SpatialDropout1D, SpatialDropout2D
 from fastnn.testing import check_gradients
 
 
@@ -156,9 +156,9 @@ def test_seeded_dropout_layers_are_reproducible():
     a = DropBlock2D(0.3, 3, seed=5)(x, training=True)
     b = DropBlock2D(0.3, 3, seed=5)(x, training=True)
     np.testing.assert_array_equal(a, b)
-    with pytest.raises(ValueError, match=r"rate must be a number in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"rate` must be a number in \[0, 1\)"):
         SpatialDropout2D(1.0)
-    with pytest.raises(ValueError, match="block_size must be a positive integer"):
+    with pytest.raises(ValueError, match="block_size` must be a positive integer"):
         DropBlock2D(0.1, 0)
 
 
@@ -236,7 +236,7 @@ def test_get_config_round_trip(layer):
 
 
 def test_depthwise_errors():
-    with pytest.raises(ValueError, match="depth_multiplier must be a positive integer"):
+    with pytest.raises(ValueError, match="depth_multiplier` must be a positive integer"):
         DepthwiseConv2D(3, depth_multiplier=0)
     with pytest.raises(ValueError, match="strides > 1 cannot be combined"):
         SeparableConv2D(2, 3, strides=2, dilation_rate=2)

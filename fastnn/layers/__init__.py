@@ -18,12 +18,12 @@ from fastnn.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
 from fastnn.layers.regularization import (AlphaDropout, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D,
                                           SpatialDropout2D, SpatialDropout3D)
 from fastnn.layers.reshaping import Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D
-from fastnn.layers.spatial_dropout import DropBlock2D
+from fastnn.layers.dropblock import DropBlock2D
 from fastnn.layers.wrappers import Bidirectional, TimeDistributed
 
 # Keras aliases
-MaxPool2D = MaxPooling2D
-AvgPool2D = AveragePooling2D
-MaxPool1D = MaxPooling1D
-AvgPool1D = AveragePooling1D
-Convolution2D = Conv2D
+Convolution1D, Convolution2D, Convolution2DTranspose, SeparableConvolution2D = (Conv1D, Conv2D, Conv2DTranspose,
+                                                                                SeparableConv2D)
+MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D
+GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D, GlobalMaxPool2D = (GlobalAveragePooling1D, GlobalAveragePooling2D,
+                                                                      GlobalMaxPooling1D, GlobalMaxPooling2D)

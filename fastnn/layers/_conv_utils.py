@@ -116,7 +116,4 @@ def conv_window_args(who, rank, kernel_size, strides, padding, data_format, dila
     return kernel_size, strides, padding, data_format, dilation_rate
 
 
-def positive_int(value, who, arg):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{who}: {arg} must be a positive integer, received {value!r}")
-    return int(value)
+

@@ -13,6 +13,7 @@ import numpy as np
 
 from fastnn.engine.layer import Layer
 from fastnn.layers import _conv_utils as cu
+from fastnn.layers._validation import check_int
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("bilinear", "nearest")
@@ -138,8 +139,8 @@ class RandomCrop(_Augmentation):
 
     def __init__(self, height, width, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        self.height = cu.positive_int(height, self._who(), "height")
-        self.width = cu.positive_int(width, self._who(), "width")
+        self.height = check_int(self._who(), "height", height)
+        self.width = check_int(self._who(), "width", width)
 
     def compute_output_shape(self, input_shape):
         super().compute_output_shape(input_shape)

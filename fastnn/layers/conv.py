@@ -8,6 +8,7 @@ from fastnn import config
 from fastnn._native import _conv
 from fastnn.engine.layer import Layer
 from fastnn.layers import _conv_utils as cu
+from fastnn.layers._validation import check_int
 from fastnn.layers._serialize import activation_name, get_activation, get_constraint, serialize
 
 
@@ -27,9 +28,7 @@ class BaseConv(Layer):
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **cu.default_name(kwargs, self.keras_name))
         who = f"{type(self).__name__} '{self.name}'"
-        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters < 1:
-            raise ValueError(f"{who}: filters must be a positive integer, received {filters!r}")
-        self.filters = int(filters)
+        self.filters = check_int(who, "filters", filters)
         self.kernel_size = cu.normalize_tuple(kernel_size, self.rank, who, "kernel_size")
         self.strides = cu.normalize_tuple(strides, self.rank, who, "strides")
         self.dilation_rate = cu.normalize_tuple(dilation_rate, self.rank, who, "dilation_rate")

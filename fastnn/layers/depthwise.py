@@ -11,6 +11,7 @@ from fastnn import config
 from fastnn._native import _conv
 from fastnn.engine.layer import Layer
 from fastnn.layers import _conv_utils as cu
+from fastnn.layers._validation import check_int
 from fastnn.layers._serialize import activation_name, get_activation, get_constraint, serialize
 
 _PANEL_BYTES = 4 << 20
@@ -83,7 +84,7 @@ class _DepthwiseBase(Layer):
         who = f"{type(self).__name__} '{self.name}'"
         (self.kernel_size, self.strides, self.padding, self.data_format,
          self.dilation_rate) = cu.conv_window_args(who, 2, kernel_size, strides, padding, data_format, dilation_rate)
-        self.depth_multiplier = cu.positive_int(depth_multiplier, who, "depth_multiplier")
+        self.depth_multiplier = check_int(who, "depth_multiplier", depth_multiplier)
         self.activation = get_activation(activation)
         self.use_bias = bool(use_bias)
         self._in_channels = None
@@ -225,7 +226,7 @@ class SeparableConv2D(_DepthwiseBase):
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, depth_multiplier, activation,
                          use_bias, activity_regularizer=activity_regularizer, **kwargs)
         who = f"SeparableConv2D '{self.name}'"
-        self.filters = cu.positive_int(filters, who, "filters")
+        self.filters = check_int(who, "filters", filters)
         self.depthwise_initializer = depthwise_initializer
         self.pointwise_initializer = pointwise_initializer
         self.bias_initializer = bias_initializer

@@ -1,4 +1,6 @@
-"""Structured dropout for feature maps (training only): SpatialDropout1D/2D and DropBlock2D.
+"""DropBlock2D: structured dropout of contiguous regions of feature maps (training only).
+
+SpatialDropout1D/2D/3D live in fastnn/layers/regularization.py.
 
 The masks are drawn from the layer's generator (``seed=``) or fastnn's global one; outside training
 the layers are the identity. Backward multiplies by the same mask and scale the forward pass used.
@@ -7,12 +9,7 @@ import numpy as np
 
 from fastnn.engine.layer import Layer
 from fastnn.layers import _conv_utils as cu
-
-
-def _rate(rate, who):
-    if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating, np.integer)) or not 0 <= rate < 1:
-        raise ValueError(f"{who}: rate must be a number in [0, 1), received {rate!r}")
-    return float(rate)
+from fastnn.layers._validation import check_int, check_number
 
 
 class _MaskedDropout(Layer):
@@ -23,7 +20,7 @@ class _MaskedDropout(Layer):
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**cu.default_name(kwargs, self.keras_name))
-        self.rate = _rate(rate, f"{type(self).__name__} '{self.name}'")
+        self.rate = check_number(f"{type(self).__name__} '{self.name}'", "rate", rate, 0.0, 1.0, high_inclusive=False)
         self.seed = seed
         self._seed(seed)
 
@@ -55,44 +52,6 @@ class _MaskedDropout(Layer):
         return cfg
 
 
-class SpatialDropout2D(_MaskedDropout):
-    """Drop whole feature maps: in training, each (sample, channel) is zeroed with probability `rate` and the
-    kept ones scaled by 1 / (1 - rate); the identity at inference.
-
-    Args:
-        rate: drop probability in [0, 1).
-        data_format: only 'channels_last'.
-        seed: optional int for a reproducible layer-owned generator.
-    """
-
-    keras_name = "spatial_dropout2d"
-
-    def __init__(self, rate, data_format=None, seed=None, **kwargs):
-        super().__init__(rate, seed=seed, **kwargs)
-        self.data_format = cu.normalize_data_format(data_format, f"{type(self).__name__} '{self.name}'")
-
-    def _multiplier(self, shape):
-        keep = self.rng().random((shape[0],) + (1,) * self.rank + (shape[-1],)) >= self.rate
-        return keep / (1.0 - self.rate)
-
-    def get_config(self):
-        cfg = super().get_config()
-        cfg["data_format"] = self.data_format
-        return cfg
-
-
-class SpatialDropout1D(SpatialDropout2D):
-    """Drop whole channels of (batch, steps, channels) inputs. Args: rate, seed."""
-
-    rank = 1
-    keras_name = "spatial_dropout1d"
-
-    def get_config(self):
-        cfg = super().get_config()
-        del cfg["data_format"]
-        return cfg
-
-
 class DropBlock2D(_MaskedDropout):
     """DropBlock (Ghiasi, Lin and Le, 2018): drop contiguous block_size x block_size regions of each feature
     map in training; the identity at inference.
@@ -114,7 +73,7 @@ class DropBlock2D(_MaskedDropout):
     def __init__(self, rate, block_size=7, data_format=None, seed=None, **kwargs):
         super().__init__(rate, seed=seed, **kwargs)
         who = f"{type(self).__name__} '{self.name}'"
-        self.block_size = cu.positive_int(block_size, who, "block_size")
+        self.block_size = check_int(who, "block_size", block_size)
         self.data_format = cu.normalize_data_format(data_format, who)
 
     def _multiplier(self, shape):
