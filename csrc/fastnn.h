@@ -299,11 +299,117 @@ double fnn_sumsq_ref_f64(int64_t n, const double *x);
 
 /* end optim */
 
-/* ---- conv: im2col / col2im and convolution (conv.c) ---- */
+/* ---- conv: im2col / col2im and convolution (conv.c) ----
+ * Channels-last: x (batch, in_h, in_w, in_c), y (batch, out_h, out_w, out_c), kernel w
+ * (k_h, k_w, in_c, out_c) row-major, i.e. a (k_h*k_w*in_c, out_c) matrix. An output pixel (n, oh, ow)
+ * reads x[n, oh*stride_h - pad_top + i*dil_h, ow*stride_w - pad_left + j*dil_w, :]; positions outside
+ * the image read zero. The caller fixes out_h = (in_h + pad_top + pad_bottom - dil_h*(k_h-1) - 1) /
+ * stride_h + 1 (likewise out_w), so bottom/right padding is implied by out_h/out_w.
+ * "Rows" are output pixels in (n, oh, ow) order: M = batch*out_h*out_w rows; one im2col row holds
+ * K = k_h*k_w*in_c values ordered (i, j, c) like the kernel's rows.
+ * Scratch: `scratch` holds max(1, n_threads) * scratch_rows * K elements (one panel per thread;
+ * fnn_conv2d_scratch_rows gives the panel size the kernels are tuned for). The batch is processed in
+ * panels of at most scratch_rows rows (whole images when one fits); their sizes and the order in which
+ * they add into accumulated outputs never depend on n_threads, nor do the results. */
+typedef struct fnn_conv_geom {
+    int64_t batch, in_h, in_w, in_c;
+    int64_t out_h, out_w, out_c;
+    int64_t k_h, k_w, stride_h, stride_w, dil_h, dil_w;
+    int64_t pad_top, pad_left;
+} fnn_conv_geom;
+
+/* Panel rows for a scratch buffer of about `budget_bytes` (0: a default of 4 MB), also capped at
+ * max(M / 8, 1024) rows so that large batches split into several panels; between 64 and M. 0 when the
+ * convolution takes the 1x1 / stride-1 / no-padding path that needs no scratch. */
+int64_t fnn_conv2d_scratch_rows(const fnn_conv_geom *g, int64_t elem_size, int64_t budget_bytes);
+
+/* col[rows, K] = the im2col rows row0 .. row0+rows-1 of x (overwritten). */
+void fnn_im2col_f32(const fnn_conv_geom *g, const float *x, int64_t row0, int64_t rows, float *col, int n_threads);
+void fnn_im2col_f64(const fnn_conv_geom *g, const double *x, int64_t row0, int64_t rows, double *col, int n_threads);
+void fnn_im2col_ref_f32(const fnn_conv_geom *g, const float *x, int64_t row0, int64_t rows, float *col);
+void fnn_im2col_ref_f64(const fnn_conv_geom *g, const double *x, int64_t row0, int64_t rows, double *col);
+/* dx[batch, in_h, in_w, in_c] += col2im(col[rows, K]) for rows row0 .. row0+rows-1: the exact adjoint
+ * of im2col (accumulated). */
+void fnn_col2im_f32(const fnn_conv_geom *g, const float *col, int64_t row0, int64_t rows, float *dx, int n_threads);
+void fnn_col2im_f64(const fnn_conv_geom *g, const double *col, int64_t row0, int64_t rows, double *dx, int n_threads);
+void fnn_col2im_ref_f32(const fnn_conv_geom *g, const float *col, int64_t row0, int64_t rows, float *dx);
+void fnn_col2im_ref_f64(const fnn_conv_geom *g, const double *col, int64_t row0, int64_t rows, double *dx);
+
+/* y = conv2d(x, w) (+ bias[out_c] when bias != NULL): y overwritten. */
+void fnn_conv2d_forward_f32(const fnn_conv_geom *g, const float *x, const float *w, const float *bias, float *y,
+                            float *scratch, int64_t scratch_rows, int n_threads);
+void fnn_conv2d_forward_f64(const fnn_conv_geom *g, const double *x, const double *w, const double *bias, double *y,
+                            double *scratch, int64_t scratch_rows, int n_threads);
+/* dx = gradient of the input (overwritten): per panel dcol = dy @ w^T, then col2im. */
+void fnn_conv2d_backward_data_f32(const fnn_conv_geom *g, const float *dy, const float *w, float *dx,
+                                  float *scratch, int64_t scratch_rows, int n_threads);
+void fnn_conv2d_backward_data_f64(const fnn_conv_geom *g, const double *dy, const double *w, double *dx,
+                                  double *scratch, int64_t scratch_rows, int n_threads);
+/* dw[K, out_c] += im2col(x)^T @ dy; db[out_c] += column sums of dy (skipped when db == NULL). Both
+ * accumulated. With 4 or more panels the panels form 4 fixed lanes whose sums (lane 0 onto dw, the others
+ * in a temporary of 3*K*out_c elements, malloc'ed) are added in lane order; otherwise panels add in
+ * ascending order. */
+void fnn_conv2d_backward_filter_f32(const fnn_conv_geom *g, const float *x, const float *dy, float *dw, float *db,
+                                    float *scratch, int64_t scratch_rows, int n_threads);
+void fnn_conv2d_backward_filter_f64(const fnn_conv_geom *g, const double *x, const double *dy, double *dw, double *db,
+                                    double *scratch, int64_t scratch_rows, int n_threads);
+/* Direct (7-loop) references with the same contracts, single-threaded, no scratch. */
+void fnn_conv2d_forward_ref_f32(const fnn_conv_geom *g, const float *x, const float *w, const float *bias, float *y);
+void fnn_conv2d_forward_ref_f64(const fnn_conv_geom *g, const double *x, const double *w, const double *bias, double *y);
+void fnn_conv2d_backward_data_ref_f32(const fnn_conv_geom *g, const float *dy, const float *w, float *dx);
+void fnn_conv2d_backward_data_ref_f64(const fnn_conv_geom *g, const double *dy, const double *w, double *dx);
+void fnn_conv2d_backward_filter_ref_f32(const fnn_conv_geom *g, const float *x, const float *dy, float *dw, float *db);
+void fnn_conv2d_backward_filter_ref_f64(const fnn_conv_geom *g, const double *x, const double *dy, double *dw, double *db);
 
 /* end conv */
 
-/* ---- pool: pooling (pool.c) ---- */
+/* ---- pool: pooling (pool.c) ----
+ * Channels-last x (batch, in_h, in_w, channels) -> y (batch, out_h, out_w, channels). Window (oh, ow)
+ * covers rows oh*stride_h - pad_top .. + pool_h - 1 and columns ow*stride_w - pad_left .. + pool_w - 1;
+ * positions outside the image are ignored (never part of a max, never counted in an average). The caller
+ * fixes out_h/out_w (bottom/right padding implied). Results never depend on n_threads. */
+typedef struct fnn_pool_geom {
+    int64_t batch, in_h, in_w, channels;
+    int64_t out_h, out_w;
+    int64_t pool_h, pool_w, stride_h, stride_w;
+    int64_t pad_top, pad_left;
+} fnn_pool_geom;
+
+/* Max pooling: y and argmax[batch, out_h, out_w, channels] overwritten; argmax holds ih*in_w + iw of the
+ * first maximum in row-major window order (-1 and y = 0 for a window with no valid position). */
+void fnn_maxpool2d_forward_f32(const fnn_pool_geom *g, const float *x, float *y, int32_t *argmax, int n_threads);
+void fnn_maxpool2d_forward_f64(const fnn_pool_geom *g, const double *x, double *y, int32_t *argmax, int n_threads);
+void fnn_maxpool2d_forward_ref_f32(const fnn_pool_geom *g, const float *x, float *y, int32_t *argmax);
+void fnn_maxpool2d_forward_ref_f64(const fnn_pool_geom *g, const double *x, double *y, int32_t *argmax);
+/* dx (overwritten) = dy routed to the remembered argmax positions (summed where windows overlap). */
+void fnn_maxpool2d_backward_f32(const fnn_pool_geom *g, const float *dy, const int32_t *argmax, float *dx, int n_threads);
+void fnn_maxpool2d_backward_f64(const fnn_pool_geom *g, const double *dy, const int32_t *argmax, double *dx, int n_threads);
+void fnn_maxpool2d_backward_ref_f32(const fnn_pool_geom *g, const float *dy, const int32_t *argmax, float *dx);
+void fnn_maxpool2d_backward_ref_f64(const fnn_pool_geom *g, const double *dy, const int32_t *argmax, double *dx);
+/* Average pooling over the valid positions of each window (Keras/TF: padding is not counted):
+ * y overwritten; backward: dx (overwritten) = dy / count spread over each window. */
+void fnn_avgpool2d_forward_f32(const fnn_pool_geom *g, const float *x, float *y, int n_threads);
+void fnn_avgpool2d_forward_f64(const fnn_pool_geom *g, const double *x, double *y, int n_threads);
+void fnn_avgpool2d_forward_ref_f32(const fnn_pool_geom *g, const float *x, float *y);
+void fnn_avgpool2d_forward_ref_f64(const fnn_pool_geom *g, const double *x, double *y);
+void fnn_avgpool2d_backward_f32(const fnn_pool_geom *g, const float *dy, float *dx, int n_threads);
+void fnn_avgpool2d_backward_f64(const fnn_pool_geom *g, const double *dy, double *dx, int n_threads);
+void fnn_avgpool2d_backward_ref_f32(const fnn_pool_geom *g, const float *dy, float *dx);
+void fnn_avgpool2d_backward_ref_f64(const fnn_pool_geom *g, const double *dy, double *dx);
+/* Global pooling over x (batch, spatial, channels) -> y (batch, channels), overwritten. Max keeps the
+ * first maximum's spatial index in argmax (batch, channels); backward overwrites dx. */
+void fnn_global_avgpool_forward_f32(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y, int n_threads);
+void fnn_global_avgpool_forward_f64(int64_t batch, int64_t spatial, int64_t channels, const double *x, double *y, int n_threads);
+void fnn_global_avgpool_backward_f32(int64_t batch, int64_t spatial, int64_t channels, const float *dy, float *dx, int n_threads);
+void fnn_global_avgpool_backward_f64(int64_t batch, int64_t spatial, int64_t channels, const double *dy, double *dx, int n_threads);
+void fnn_global_maxpool_forward_f32(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y,
+                                    int32_t *argmax, int n_threads);
+void fnn_global_maxpool_forward_f64(int64_t batch, int64_t spatial, int64_t channels, const double *x, double *y,
+                                    int32_t *argmax, int n_threads);
+void fnn_global_maxpool_backward_f32(int64_t batch, int64_t spatial, int64_t channels, const float *dy,
+                                     const int32_t *argmax, float *dx, int n_threads);
+void fnn_global_maxpool_backward_f64(int64_t batch, int64_t spatial, int64_t channels, const double *dy,
+                                     const int32_t *argmax, double *dx, int n_threads);
 
 /* end pool */
 

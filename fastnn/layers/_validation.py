@@ -25,6 +25,8 @@ def check_number(layer_name, arg, value, low=None, high=None, low_inclusive=True
 
 
 def check_int(layer_name, arg, value, low=1):
+    """Return `value` as an int after checking it is an integer >= low (not a bool or a float)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{layer_name}: argument `{arg}` must be an integer >= {low}, received {value!r}")
+        expected = "a positive integer" if low == 1 else f"an integer >= {low}"
+        raise ValueError(f"{layer_name}: argument `{arg}` must be {expected}, received {value!r}")
     return int(value)

@@ -4,12 +4,7 @@ import numpy as np
 from fastnn import activations, config, constraints, initializers, regularizers
 from fastnn._native import _eltwise, _gemm
 from fastnn.engine.layer import Layer
-
-
-def _positive_int(layer, arg, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{layer}: '{arg}' must be a positive integer, received {value!r}")
-    return int(value)
+from fastnn.layers._validation import check_int
 
 
 class InputLayer(Layer):
@@ -68,7 +63,7 @@ class Dense(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.units = _positive_int(f"Dense '{self.name}'", "units", units)
+        self.units = check_int(f"Dense '{self.name}'", "units", units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -241,7 +236,7 @@ class RepeatVector(Layer):
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        self.n = _positive_int(f"RepeatVector '{self.name}'", "n", n)
+        self.n = check_int(f"RepeatVector '{self.name}'", "n", n)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.n, input_shape[1])
