@@ -25,6 +25,8 @@ typedef void (*GD(ukr_fn))(int64_t kc, const GD_T *a, int64_t rs_a, int64_t cs_a
 /* Everything one call needs, shared read-only by the threads. */
 typedef struct {
     GD(ukr_fn) ukr;
+    /* optional vectorized transposing pack of one B micro-panel (see gemm_kernel.h), NULL: scalar */
+    void (*packbt)(int64_t kc, int64_t w, const GD_T *s, int64_t ldb, GD_T *restrict d);
     int mr, nr;
     int ta, tb;
     int64_t m, n, k, lda, ldb, ldc;
@@ -62,6 +64,10 @@ static void GD(pack_b)(const GD(job) *g, int64_t pc, int64_t kc, int64_t jc, int
             /* op(B)(p, j) = B[j*ldb + p]: a transpose, done in 8-deep k strips so each source row
              * is read in cache-line runs while the destination strip stays in L1. */
             const GD_T *s = g->B + (jc + j0) * g->ldb + pc;
+            if (g->packbt) {
+                g->packbt(kc, w, s, g->ldb, d);
+                continue;
+            }
             for (int64_t p0 = 0; p0 < kc; p0 += 8) {
                 int64_t pl = kc - p0 < 8 ? kc - p0 : 8;
                 for (int64_t j = 0; j < w; ++j) {
@@ -287,7 +293,9 @@ void GD(fnn_gemm)(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, GD_
     GD(job) g = {0};
     switch (fnn_isa_active()) {
 #if FNN_X86
-    case FNN_ISA_AVX512: g.ukr = GD_UKR_AVX512; g.mr = GD_MR_AVX512; g.nr = GD_NR_AVX512; break;
+    case FNN_ISA_AVX512:
+        g.ukr = GD_UKR_AVX512; g.packbt = GD_PACKBT_AVX512; g.mr = GD_MR_AVX512; g.nr = GD_NR_AVX512;
+        break;
     case FNN_ISA_AVX2: g.ukr = GD_UKR_AVX2; g.mr = GD_MR_AVX2; g.nr = GD_NR_AVX2; break;
 #endif
     default: g.ukr = GD_UKR_GENERIC; g.mr = GD_MR_GENERIC; g.nr = GD_NR_GENERIC; break;
