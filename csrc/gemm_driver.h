@@ -213,7 +213,11 @@ static void GD(run_packed)(const GD(job) *g, int nthreads, int64_t kc_max)
     const int64_t gm = (g->m + MR - 1) / MR;
     if (nthreads > gm) nthreads = (int)gm;
     const size_t a_elems = (size_t)(kc_max * mc_blk + 64);
-    GD_T *bbuf = fnn_pack_alloc(sizeof(GD_T) * kc_max * nc_max);
+    /* Two B blocks when there is more than one: block it+1 is packed while slower threads still
+     * compute on block it, so one barrier per block suffices (see the loop). */
+    const int64_t nblocks = g->nkb * ((g->n + FNN_NC - 1) / FNN_NC);
+    const size_t b_elems = (size_t)(kc_max * nc_max);
+    GD_T *bbuf = fnn_pack_alloc(sizeof(GD_T) * b_elems * (nblocks > 1 ? 2 : 1));
     GD_T *abuf = bbuf ? fnn_pack_alloc(sizeof(GD_T) * a_elems * nthreads) : NULL;
     if (!abuf) {
         free(bbuf);
@@ -232,13 +236,17 @@ static void GD(run_packed)(const GD(job) *g, int nthreads, int64_t kc_max)
         int64_t lo, hi;
         GD(split)(gm, t, nt, &lo, &hi);
         const int64_t i0 = lo * MR, i1 = hi * MR < g->m ? hi * MR : g->m;
+        int64_t it = 0;
         for (int64_t jc = 0; jc < g->n; jc += FNN_NC) {
             int64_t nc = g->n - jc < FNN_NC ? g->n - jc : FNN_NC, npan = (nc + NR - 1) / NR;
             for (int64_t b = 0; b < g->nkb; ++b) {
                 int64_t pc, kc, q0, q1;
                 GD(kblock)(g, b, &pc, &kc);
                 GD(split)(npan, t, nt, &q0, &q1);
-                GD(pack_b)(g, pc, kc, jc, nc, q0, q1, bbuf);
+                /* Safe to overwrite: every thread passed the previous barrier, so it finished the
+                 * block that used this buffer two iterations ago. */
+                GD_T *bblk = bbuf + (it++ & 1) * b_elems;
+                GD(pack_b)(g, pc, kc, jc, nc, q0, q1, bblk);
 #pragma omp barrier
                 GD_T beta = b == 0 ? g->beta : (GD_T)1;
                 const GD_T *bias = b == g->nkb - 1 && g->bias ? g->bias + jc : NULL;
@@ -247,7 +255,7 @@ static void GD(run_packed)(const GD(job) *g, int nthreads, int64_t kc_max)
                     GD(pack_a)(g, ic, mc, pc, kc, mya);
                     for (int64_t jr = 0; jr < nc; jr += NR) {
                         int nr = nc - jr < NR ? (int)(nc - jr) : NR;
-                        const GD_T *bp = bbuf + (jr / NR) * kc * NR;
+                        const GD_T *bp = bblk + (jr / NR) * kc * NR;
                         for (int64_t ir = 0; ir < mc; ir += MR) {
                             int mr = mc - ir < MR ? (int)(mc - ir) : MR;
                             g->ukr(kc, mya + (ir / MR) * kc * MR, 1, MR, bp, g->C + (ic + ir) * g->ldc + jc + jr,
@@ -255,8 +263,6 @@ static void GD(run_packed)(const GD(job) *g, int nthreads, int64_t kc_max)
                         }
                     }
                 }
-                /* Nobody repacks bbuf for the next block while another thread still reads it. */
-#pragma omp barrier
             }
         }
     }
