@@ -170,6 +170,15 @@ GK_TARGET static void GK_NAME(int64_t kc, const GK_T *a, int64_t rs_a, int64_t c
                               GK_T *c, int64_t ldc, int mr, int nr, GK_T alpha, GK_T beta, const GK_T *bias)
 {
     GK_VEC acc[GK_MR][GK_NV];
+#if GK_ISA > 0
+    /* Start fetching the C tile now; the epilogue reads (beta != 0, later k blocks) or writes it after
+     * kc k steps, long enough for the lines to arrive. */
+    _Pragma("GCC unroll 8") for (int i = 0; i < GK_MR; ++i) {
+        if (i >= mr) break;
+        _Pragma("GCC unroll 8") for (int l = 0; l < GK_NR * (int)sizeof(GK_T); l += 64)
+            _mm_prefetch((const char *)(c + i * ldc) + l, _MM_HINT_T0);
+    }
+#endif
     /* Right-edge tiles compute only the vectors that hold stored columns (same per-element chain). */
     const int nv = (nr + GK_VL - 1) / GK_VL;
 #define GK_BY_A(NVC)                                                                            \
