@@ -143,8 +143,10 @@ def main():
 
     if not args.json:
         import fastnn
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"# fastnn {fastnn.info()['isa_active']}, numpy {np.__version__}; ratio = numpy time / fastnn time; "
-              f"{'threadpoolctl' if have_tpc else 'subprocess per thread count (no threadpoolctl)'}")
+              f"{'threadpoolctl' if have_tpc else 'subprocess per thread count (no threadpoolctl)'}; "
+              f"load average {load:.2f} on {os.cpu_count()} CPUs at start")
         print(f"{'row':<22} {'m x k x n':>16} {'op':>2} {'dtype':>7} {'th':>2} {'fastnn':>9} {'numpy':>9} {'ratio':>6}")
         print(f"{'':<22} {'':>16} {'':>2} {'':>7} {'':>2} {'GFLOP/s':>9} {'GFLOP/s':>9}")
     all_rows = []

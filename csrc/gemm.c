@@ -7,6 +7,8 @@
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
+#else
+#pragma GCC diagnostic ignored "-Wunknown-pragmas" /* serial build (FASTNN_NO_OPENMP=1): pragmas unused */
 #endif
 
 #if defined(__x86_64__) || defined(__i386__)
