@@ -175,7 +175,6 @@ static void GD(run_direct)(const GD(job) *g, int nthreads, int64_t kc_max)
     int64_t ncols = split_n ? (gn + nthreads - 1) / nthreads * NR : gn * NR;
     if (ncd > ncols) ncd = ncols;
     const int64_t mcd = (sizeof(GD_T) == 4 ? FNN_MC_F32 : FNN_MC_F64) / MR * MR;
-    (void)mcd;
 
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
     {
