@@ -202,6 +202,14 @@ def test_out_alpha_beta_and_strided_out(dtype):
     matmul(a, b, out=view)
     np.testing.assert_allclose(view, a.astype(np.float64) @ b, rtol=_tol(dtype, 20), atol=_tol(dtype, 20))
     assert np.isnan(big[1::2]).all()
+    # ldc > n and ldb > n, written in place (no copy): the columns right of the view stay untouched
+    wide = np.full((30, 40), np.nan, dtype)
+    b_wide = rng.standard_normal((20, 37)).astype(dtype)
+    res = matmul(a, b_wide[:, :25], out=wide[:, :25])
+    assert np.shares_memory(res, wide)
+    np.testing.assert_allclose(wide[:, :25], a.astype(np.float64) @ b_wide[:, :25], rtol=_tol(dtype, 20),
+                               atol=_tol(dtype, 20))
+    assert np.isnan(wide[:, 25:]).all()
 
 
 def test_shape_mismatch_names_both_shapes():
