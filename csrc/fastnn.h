@@ -36,7 +36,9 @@ int fnn_omp_max_threads(void);
  * Row-major. op(A) = A (m x k, lda >= k) or, with trans_a, A^T where A is k x m (lda >= m);
  * likewise op(B) = B (k x n, ldb >= n) or B^T where B is n x k (ldb >= k). ldc >= n.
  * beta == 0 overwrites C (its old contents, even NaN, are ignored); otherwise C is scaled and accumulated.
- * k == 0 gives C = beta * C (+ bias). Bit-identical for any n_threads.
+ * k == 0 gives C = beta * C (+ bias); so does alpha == 0 (BLAS convention: A and B are then not read).
+ * Bit-identical for any n_threads (the k loop is never split; see docs/GEMM.md).
+ * Overlap of C with A or B is not allowed (fastnn.ops.matmul copies in that case).
  */
 void fnn_gemm_f32(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
                   float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,

@@ -7,6 +7,8 @@
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
+#else
+#pragma GCC diagnostic ignored "-Wunknown-pragmas" /* serial build (FASTNN_NO_OPENMP=1): pragmas unused */
 #endif
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -145,6 +147,7 @@ _Static_assert(NR_AVX512_F32 * sizeof(float) <= FNN_NR_MAX_BYTES, "stack panel t
 #define GD_MR_AVX2 MR_AVX2
 #define GD_NR_AVX2 NR_AVX2_F32
 #define GD_UKR_AVX512 fnn_ukr_avx512_f32
+#define GD_PACKBT_AVX512 fnn_ukr_avx512_f32_packbt
 #define GD_MR_AVX512 MR_AVX512
 #define GD_NR_AVX512 NR_AVX512_F32
 #include "gemm_driver.h"
@@ -155,6 +158,7 @@ _Static_assert(NR_AVX512_F32 * sizeof(float) <= FNN_NR_MAX_BYTES, "stack panel t
 #undef GD_UKR_AVX2
 #undef GD_NR_AVX2
 #undef GD_UKR_AVX512
+#undef GD_PACKBT_AVX512
 #undef GD_NR_AVX512
 
 #define GD_T double
@@ -164,5 +168,6 @@ _Static_assert(NR_AVX512_F32 * sizeof(float) <= FNN_NR_MAX_BYTES, "stack panel t
 #define GD_UKR_AVX2 fnn_ukr_avx2_f64
 #define GD_NR_AVX2 NR_AVX2_F64
 #define GD_UKR_AVX512 fnn_ukr_avx512_f64
+#define GD_PACKBT_AVX512 fnn_ukr_avx512_f64_packbt
 #define GD_NR_AVX512 NR_AVX512_F64
 #include "gemm_driver.h"

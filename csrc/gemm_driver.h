@@ -25,6 +25,8 @@ typedef void (*GD(ukr_fn))(int64_t kc, const GD_T *a, int64_t rs_a, int64_t cs_a
 /* Everything one call needs, shared read-only by the threads. */
 typedef struct {
     GD(ukr_fn) ukr;
+    /* optional vectorized transposing pack of one B micro-panel (see gemm_kernel.h), NULL: scalar */
+    void (*packbt)(int64_t kc, int64_t w, const GD_T *s, int64_t ldb, GD_T *restrict d);
     int mr, nr;
     int ta, tb;
     int64_t m, n, k, lda, ldb, ldc;
@@ -62,6 +64,10 @@ static void GD(pack_b)(const GD(job) *g, int64_t pc, int64_t kc, int64_t jc, int
             /* op(B)(p, j) = B[j*ldb + p]: a transpose, done in 8-deep k strips so each source row
              * is read in cache-line runs while the destination strip stays in L1. */
             const GD_T *s = g->B + (jc + j0) * g->ldb + pc;
+            if (g->packbt) {
+                g->packbt(kc, w, s, g->ldb, d);
+                continue;
+            }
             for (int64_t p0 = 0; p0 < kc; p0 += 8) {
                 int64_t pl = kc - p0 < 8 ? kc - p0 : 8;
                 for (int64_t j = 0; j < w; ++j) {
@@ -169,7 +175,6 @@ static void GD(run_direct)(const GD(job) *g, int nthreads, int64_t kc_max)
     int64_t ncols = split_n ? (gn + nthreads - 1) / nthreads * NR : gn * NR;
     if (ncd > ncols) ncd = ncols;
     const int64_t mcd = (sizeof(GD_T) == 4 ? FNN_MC_F32 : FNN_MC_F64) / MR * MR;
-    (void)mcd;
 
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
     {
@@ -207,7 +212,11 @@ static void GD(run_packed)(const GD(job) *g, int nthreads, int64_t kc_max)
     const int64_t gm = (g->m + MR - 1) / MR;
     if (nthreads > gm) nthreads = (int)gm;
     const size_t a_elems = (size_t)(kc_max * mc_blk + 64);
-    GD_T *bbuf = fnn_pack_alloc(sizeof(GD_T) * kc_max * nc_max);
+    /* Two B blocks when there is more than one: block it+1 is packed while slower threads still
+     * compute on block it, so one barrier per block suffices (see the loop). */
+    const int64_t nblocks = g->nkb * ((g->n + FNN_NC - 1) / FNN_NC);
+    const size_t b_elems = (size_t)(kc_max * nc_max);
+    GD_T *bbuf = fnn_pack_alloc(sizeof(GD_T) * b_elems * (nblocks > 1 ? 2 : 1));
     GD_T *abuf = bbuf ? fnn_pack_alloc(sizeof(GD_T) * a_elems * nthreads) : NULL;
     if (!abuf) {
         free(bbuf);
@@ -226,13 +235,17 @@ static void GD(run_packed)(const GD(job) *g, int nthreads, int64_t kc_max)
         int64_t lo, hi;
         GD(split)(gm, t, nt, &lo, &hi);
         const int64_t i0 = lo * MR, i1 = hi * MR < g->m ? hi * MR : g->m;
+        int64_t it = 0;
         for (int64_t jc = 0; jc < g->n; jc += FNN_NC) {
             int64_t nc = g->n - jc < FNN_NC ? g->n - jc : FNN_NC, npan = (nc + NR - 1) / NR;
             for (int64_t b = 0; b < g->nkb; ++b) {
                 int64_t pc, kc, q0, q1;
                 GD(kblock)(g, b, &pc, &kc);
                 GD(split)(npan, t, nt, &q0, &q1);
-                GD(pack_b)(g, pc, kc, jc, nc, q0, q1, bbuf);
+                /* Safe to overwrite: every thread passed the previous barrier, so it finished the
+                 * block that used this buffer two iterations ago. */
+                GD_T *bblk = bbuf + (it++ & 1) * b_elems;
+                GD(pack_b)(g, pc, kc, jc, nc, q0, q1, bblk);
 #pragma omp barrier
                 GD_T beta = b == 0 ? g->beta : (GD_T)1;
                 const GD_T *bias = b == g->nkb - 1 && g->bias ? g->bias + jc : NULL;
@@ -241,7 +254,7 @@ static void GD(run_packed)(const GD(job) *g, int nthreads, int64_t kc_max)
                     GD(pack_a)(g, ic, mc, pc, kc, mya);
                     for (int64_t jr = 0; jr < nc; jr += NR) {
                         int nr = nc - jr < NR ? (int)(nc - jr) : NR;
-                        const GD_T *bp = bbuf + (jr / NR) * kc * NR;
+                        const GD_T *bp = bblk + (jr / NR) * kc * NR;
                         for (int64_t ir = 0; ir < mc; ir += MR) {
                             int mr = mc - ir < MR ? (int)(mc - ir) : MR;
                             g->ukr(kc, mya + (ir / MR) * kc * MR, 1, MR, bp, g->C + (ic + ir) * g->ldc + jc + jr,
@@ -249,8 +262,6 @@ static void GD(run_packed)(const GD(job) *g, int nthreads, int64_t kc_max)
                         }
                     }
                 }
-                /* Nobody repacks bbuf for the next block while another thread still reads it. */
-#pragma omp barrier
             }
         }
     }
@@ -287,7 +298,9 @@ void GD(fnn_gemm)(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, GD_
     GD(job) g = {0};
     switch (fnn_isa_active()) {
 #if FNN_X86
-    case FNN_ISA_AVX512: g.ukr = GD_UKR_AVX512; g.mr = GD_MR_AVX512; g.nr = GD_NR_AVX512; break;
+    case FNN_ISA_AVX512:
+        g.ukr = GD_UKR_AVX512; g.packbt = GD_PACKBT_AVX512; g.mr = GD_MR_AVX512; g.nr = GD_NR_AVX512;
+        break;
     case FNN_ISA_AVX2: g.ukr = GD_UKR_AVX2; g.mr = GD_MR_AVX2; g.nr = GD_NR_AVX2; break;
 #endif
     default: g.ukr = GD_UKR_GENERIC; g.mr = GD_MR_GENERIC; g.nr = GD_NR_GENERIC; break;

@@ -44,6 +44,10 @@ def matmul(a, b, transpose_a=False, transpose_b=False, out=None, alpha=1.0, beta
         ValueError: operands that are not 2-D, dtypes that differ or are not float32/float64,
             inner dimensions that do not match, or an ``out`` of the wrong shape, dtype or writability.
     """
+    # Common case (ndarrays usable in place, non-empty, plain out) checked in C; None means "not handled".
+    res = _gemm.matmul_fast(a, b, transpose_a, transpose_b, out, alpha, beta, get_num_threads())
+    if res is not None:
+        return res
     a = np.asarray(a)
     b = np.asarray(b)
     if a.ndim != 2 or b.ndim != 2:

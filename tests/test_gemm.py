@@ -202,6 +202,14 @@ def test_out_alpha_beta_and_strided_out(dtype):
     matmul(a, b, out=view)
     np.testing.assert_allclose(view, a.astype(np.float64) @ b, rtol=_tol(dtype, 20), atol=_tol(dtype, 20))
     assert np.isnan(big[1::2]).all()
+    # ldc > n and ldb > n, written in place (no copy): the columns right of the view stay untouched
+    wide = np.full((30, 40), np.nan, dtype)
+    b_wide = rng.standard_normal((20, 37)).astype(dtype)
+    res = matmul(a, b_wide[:, :25], out=wide[:, :25])
+    assert np.shares_memory(res, wide)
+    np.testing.assert_allclose(wide[:, :25], a.astype(np.float64) @ b_wide[:, :25], rtol=_tol(dtype, 20),
+                               atol=_tol(dtype, 20))
+    assert np.isnan(wide[:, 25:]).all()
 
 
 def test_shape_mismatch_names_both_shapes():
@@ -265,3 +273,29 @@ def test_allocation_failure_falls_back_bit_identically(isa, dtype, m, k, n, ta, 
         _gemm._test_fail_alloc(False)
     for s in starved:
         assert np.array_equal(s, normal)
+
+
+class _Sub(np.ndarray):
+    pass
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_broadcast_single_row_and_subclass_inputs(dtype):
+    """Zero strides, single rows/columns of bigger arrays and ndarray subclasses (all via the general path
+    or the C fast path) give numpy's result."""
+    rng = np.random.default_rng(12)
+    b = rng.standard_normal((6, 5)).astype(dtype)
+    row = rng.standard_normal(6).astype(dtype)
+    cases = [
+        (np.broadcast_to(row, (4, 6)), b),          # zero row stride
+        (rng.standard_normal((9, 6)).astype(dtype)[3:4], b),  # one row of a bigger array
+        (rng.standard_normal((6, 9)).astype(dtype)[:, 2:3].T, b),  # one column, transposed
+        (rng.standard_normal((3, 6)).astype(dtype).view(_Sub), b),  # ndarray subclass
+    ]
+    for a, bb in cases:
+        want = np.asarray(a).astype(np.float64) @ bb
+        got = matmul(a, bb)
+        np.testing.assert_allclose(np.asarray(got), want, rtol=_tol(dtype, 6), atol=_tol(dtype, 6))
+    out = np.full((1, 5), np.nan, dtype)
+    matmul(row[None, :], b, out=out)
+    np.testing.assert_allclose(out, row[None, :].astype(np.float64) @ b, rtol=_tol(dtype, 6), atol=_tol(dtype, 6))

@@ -1,5 +1,6 @@
 """GEMM wrappers: checked in Python (fastnn.ops.matmul), raw pointers and strides here, GIL released."""
 cimport numpy as cnp
+import numpy as np
 from libc.stdint cimport int64_t
 from fastnn._native.cfastnn cimport (fnn_gemm_f32, fnn_gemm_f64, fnn_gemm_ref_f32, fnn_gemm_ref_f64,
                                      fnn_gemm_test_fail_alloc)
@@ -89,3 +90,76 @@ def overlap(x, y):
 def _test_fail_alloc(bint on):
     """Tests only: make every GEMM pack-buffer allocation fail (True) or behave normally (False)."""
     return bool(fnn_gemm_test_fail_alloc(on))
+
+
+cdef int _operand_ld(cnp.ndarray x, bint want_t, int64_t *ld, bint *flip):
+    """Leading dimension and transpose flag to read op(x) (op = x.T when want_t) in place; 0 if impossible."""
+    cdef Py_ssize_t item = cnp.PyArray_ITEMSIZE(x)
+    cdef Py_ssize_t rows = x.shape[0], cols = x.shape[1]
+    cdef Py_ssize_t s0 = x.strides[0], s1 = x.strides[1]
+    if s1 == item and s0 > 0 and s0 % item == 0 and s0 // item >= cols:
+        ld[0] = s0 // item
+        flip[0] = want_t
+        return 1
+    if s0 == item and s1 > 0 and s1 % item == 0 and s1 // item >= rows:
+        ld[0] = s1 // item
+        flip[0] = not want_t
+        return 1
+    return 0
+
+
+def matmul_fast(a, b, bint ta, bint tb, out, double alpha, double beta, int n_threads):
+    """fastnn.ops.matmul's fast path, all checks in C: returns the result, or None when the general Python
+    path has to handle the call (copies, non-empty errors, empty sizes) - it then raises the clear errors.
+
+    Taken only when a and b are 2-D ndarrays of one float dtype readable in place, sizes are non-zero,
+    and out is None or a writable (m, n) array of that dtype with unit column stride not overlapping a, b.
+    """
+    if type(a) is not np.ndarray or type(b) is not np.ndarray:
+        return None
+    cdef cnp.ndarray A = <cnp.ndarray>a
+    cdef cnp.ndarray B = <cnp.ndarray>b
+    if cnp.PyArray_NDIM(A) != 2 or cnp.PyArray_NDIM(B) != 2:
+        return None
+    cdef int tnum = cnp.PyArray_TYPE(A)
+    if tnum != cnp.PyArray_TYPE(B) or (tnum != cnp.NPY_FLOAT32 and tnum != cnp.NPY_FLOAT64):
+        return None
+    cdef int64_t m = A.shape[1] if ta else A.shape[0]
+    cdef int64_t k = A.shape[0] if ta else A.shape[1]
+    cdef int64_t kb = B.shape[1] if tb else B.shape[0]
+    cdef int64_t n = B.shape[0] if tb else B.shape[1]
+    if k != kb or m == 0 or n == 0 or k == 0:
+        return None
+    cdef int64_t lda, ldb, ldc
+    cdef bint fa, fb
+    if not _operand_ld(A, ta, &lda, &fa) or not _operand_ld(B, tb, &ldb, &fb):
+        return None
+    cdef cnp.ndarray C
+    cdef Py_ssize_t item = cnp.PyArray_ITEMSIZE(A)
+    if out is None:
+        C = np.empty((m, n), dtype=A.dtype)
+        beta = 0.0
+    else:
+        if type(out) is not np.ndarray:
+            return None
+        C = <cnp.ndarray>out
+        if (cnp.PyArray_NDIM(C) != 2 or C.shape[0] != m or C.shape[1] != n or cnp.PyArray_TYPE(C) != tnum
+                or not cnp.PyArray_ISWRITEABLE(C)):
+            return None
+        if not (C.strides[1] == item or n == 1) or (m > 1 and (C.strides[0] <= 0 or C.strides[0] % item != 0
+                                                               or C.strides[0] // item < n)):
+            return None
+        if overlap(C, A) or overlap(C, B):
+            return None
+    ldc = C.strides[0] // item if m > 1 else n
+    cdef void *pa = cnp.PyArray_DATA(A)
+    cdef void *pb = cnp.PyArray_DATA(B)
+    cdef void *pc = cnp.PyArray_DATA(C)
+    with nogil:
+        if tnum == cnp.NPY_FLOAT32:
+            fnn_gemm_f32(fa, fb, m, n, k, <float>alpha, <const float *>pa, lda, <const float *>pb, ldb,
+                         <float>beta, <float *>pc, ldc, NULL, n_threads)
+        else:
+            fnn_gemm_f64(fa, fb, m, n, k, alpha, <const double *>pa, lda, <const double *>pb, ldb,
+                         beta, <double *>pc, ldc, NULL, n_threads)
+    return C
