@@ -299,3 +299,39 @@ def test_broadcast_single_row_and_subclass_inputs(dtype):
     out = np.full((1, 5), np.nan, dtype)
     matmul(row[None, :], b, out=out)
     np.testing.assert_allclose(out, row[None, :].astype(np.float64) @ b, rtol=_tol(dtype, 6), atol=_tol(dtype, 6))
+
+
+def test_raw_gemm_refuses_buffers_it_would_misread():
+    from fastnn._native import _gemm
+
+    a32, b32 = np.ones((4, 3), np.float32), np.ones((3, 5), np.float32)
+    c32 = np.zeros((4, 5), np.float32)
+    with pytest.raises(ValueError, match="dtype float64, expected float32"):
+        _gemm.gemm(False, False, 4, 5, 3, 1.0, a32.astype(np.float64), 3, b32, 5, 0.0, c32, 5, None, 1)
+    with pytest.raises(ValueError, match="cannot hold"):
+        _gemm.gemm(False, False, 5, 5, 3, 1.0, a32, 3, b32, 5, 0.0, np.zeros((5, 5), np.float32), 5, None, 1)
+    with pytest.raises(ValueError, match="read-only"):
+        c_ro = c32.copy()
+        c_ro.flags.writeable = False
+        _gemm.gemm(False, False, 4, 5, 3, 1.0, a32, 3, b32, 5, 0.0, c_ro, 5, None, 1)
+    with pytest.raises(ValueError, match="bias"):
+        _gemm.gemm(False, False, 4, 5, 3, 1.0, a32, 3, b32, 5, 0.0, c32, 5, np.ones(4, np.float32), 1)
+    with pytest.raises(TypeError):
+        _gemm.gemm(False, False, 4, 5, 3, 1.0, [[1.0]], 3, b32, 5, 0.0, c32, 5, None, 1)
+
+
+def test_isa_pin_reaches_every_kernel_module():
+    import importlib
+    import pkgutil
+
+    import fastnn._native as native
+
+    modules = [importlib.import_module(f"fastnn._native.{m.name}") for m in pkgutil.iter_modules(native.__path__)]
+    hooked = [m for m in modules if hasattr(m, "_isa_active")]
+    assert len(hooked) >= 6
+    try:
+        _runtime.isa_force(0)
+        assert {m.__name__: m._isa_active() for m in hooked} == {m.__name__: 0 for m in hooked}
+    finally:
+        _runtime.isa_force(-1)
+    assert {m._isa_active() for m in hooked} == {_runtime.isa_detected()}

@@ -8,7 +8,7 @@ from hypothesis import given, strategies as st
 
 import fastnn
 from fastnn import optimizers
-from fastnn._native import _optim
+from fastnn._native import _optim, _runtime
 from fastnn.engine.variable import Variable
 from fastnn.optimizers import schedules
 
@@ -202,13 +202,13 @@ def _kernel_calls(dtype, n, rng):
 def test_kernels_match_reference_twins_on_every_isa(dtype, n):
     rng = np.random.default_rng(n)
     try:
-        for level in sorted({0, _optim.isa_detected()}):
-            _optim.isa_force(level)
+        for level in sorted({0, _runtime.isa_detected()}):
+            _runtime.isa_force(level)
             for name, call in _kernel_calls(dtype, n, rng):
                 for fast, ref in zip(call(False), call(True)):
                     np.testing.assert_array_equal(fast, ref, err_msg=f"{name} isa={level}")
     finally:
-        _optim.isa_force(-1)
+        _runtime.isa_force(-1)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -10,6 +10,7 @@ from libc.stdint cimport int64_t
 from libc.stdlib cimport malloc, free
 
 import numpy as np
+include "isa_hook.pxi"
 
 cnp.import_array()
 

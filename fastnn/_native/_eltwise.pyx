@@ -8,6 +8,7 @@ cimport numpy as cnp
 import numpy as np
 from libc.stdint cimport int64_t, uint64_t, uint8_t
 from libc.stdlib cimport malloc, free
+include "isa_hook.pxi"
 
 cnp.import_array()
 

@@ -4,6 +4,7 @@ import numpy as np
 from libc.stdint cimport int64_t
 from fastnn._native.cfastnn cimport (fnn_gemm_f32, fnn_gemm_f64, fnn_gemm_ref_f32, fnn_gemm_ref_f64,
                                      fnn_gemm_test_fail_alloc)
+include "isa_hook.pxi"
 
 cnp.import_array()
 
@@ -12,18 +13,59 @@ cdef inline void *_data(object arr):
     return cnp.PyArray_DATA(<cnp.ndarray>arr)
 
 
+cdef inline Py_ssize_t _extent_bytes(cnp.ndarray arr):
+    """Bytes from the data pointer to the end of the last element (0 for an empty array)."""
+    cdef Py_ssize_t d, end = cnp.PyArray_ITEMSIZE(arr)
+    if cnp.PyArray_SIZE(arr) == 0:
+        return 0
+    for d in range(cnp.PyArray_NDIM(arr)):
+        if arr.strides[d] < 0:
+            return -1  # negative strides never reach the kernels (fastnn.ops.matmul copies them)
+        end += (arr.shape[d] - 1) * arr.strides[d]
+    return end
+
+
+cdef int _check_operand(cnp.ndarray arr, int type_num, int64_t rows, int64_t cols, int64_t ld,
+                        str name) except -1:
+    """Refuse a buffer the kernel would misread: wrong dtype, or rows x cols at stride ld not inside it."""
+    if cnp.PyArray_TYPE(arr) != type_num:
+        raise ValueError(f"gemm: {name} has dtype {arr.dtype}, expected {np.dtype('float32' if type_num == cnp.NPY_FLOAT32 else 'float64')}")
+    if rows <= 0 or cols <= 0:
+        return 0
+    if ld < cols and rows > 1:
+        raise ValueError(f"gemm: {name} leading dimension {ld} is smaller than its {cols} columns")
+    if ((rows - 1) * ld + cols) * cnp.PyArray_ITEMSIZE(arr) > _extent_bytes(arr):
+        raise ValueError(f"gemm: {name} of shape {(<object>arr).shape} cannot hold {rows} x {cols} elements at "
+                         f"leading dimension {ld}")
+    return 0
+
+
 def gemm(bint trans_a, bint trans_b, int64_t m, int64_t n, int64_t k, double alpha,
-         a, int64_t lda, b, int64_t ldb, double beta, c, int64_t ldc, bias, int n_threads, bint reference=False):
+         cnp.ndarray a not None, int64_t lda, cnp.ndarray b not None, int64_t ldb, double beta,
+         cnp.ndarray c not None, int64_t ldc, cnp.ndarray bias, int n_threads, bint reference=False):
     """C = alpha * op(A) @ op(B) + beta * C (+ bias) on raw buffers.
 
-    The caller guarantees: a, b, c (and bias) share one float dtype, the leading dimensions are in
-    elements and fit their arrays, c is writable. Sizes and strides are validated by fastnn.ops.matmul.
+    The internal entry point of layers; fastnn.ops.matmul is the public, fully checked one. This checks
+    only what keeps the kernel inside its buffers (one float dtype for all, extents for the given sizes
+    and leading dimensions, C writable) — a few integer operations per call.
     """
-    cdef void *pa = _data(a)
-    cdef void *pb = _data(b)
-    cdef void *pc = _data(c)
-    cdef void *pbias = NULL if bias is None else _data(bias)
-    cdef int is_f32 = (<cnp.ndarray>c).dtype.num == cnp.NPY_FLOAT32
+    cdef int type_num = cnp.PyArray_TYPE(c)
+    if type_num != cnp.NPY_FLOAT32 and type_num != cnp.NPY_FLOAT64:
+        raise ValueError(f"gemm: expected float32 or float64 arrays, received C of dtype {c.dtype}")
+    if m < 0 or n < 0 or k < 0:
+        raise ValueError(f"gemm: sizes must be non-negative, received m={m}, n={n}, k={k}")
+    if not cnp.PyArray_ISWRITEABLE(c):
+        raise ValueError("gemm: C is read-only")
+    _check_operand(a, type_num, k if trans_a else m, m if trans_a else k, lda, "A")
+    _check_operand(b, type_num, n if trans_b else k, k if trans_b else n, ldb, "B")
+    _check_operand(c, type_num, m, n, ldc, "C")
+    if bias is not None:
+        _check_operand(bias, type_num, 1, n, n, "bias")
+    cdef void *pa = cnp.PyArray_DATA(a)
+    cdef void *pb = cnp.PyArray_DATA(b)
+    cdef void *pc = cnp.PyArray_DATA(c)
+    cdef void *pbias = NULL if bias is None else cnp.PyArray_DATA(bias)
+    cdef int is_f32 = type_num == cnp.NPY_FLOAT32
     with nogil:
         if is_f32:
             if reference:

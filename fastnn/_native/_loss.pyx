@@ -7,6 +7,7 @@ validates shapes and label values; the range check here is the kernel's own (it 
 cimport numpy as cnp
 import numpy as np
 from libc.stdint cimport int64_t
+include "isa_hook.pxi"
 
 cnp.import_array()
 

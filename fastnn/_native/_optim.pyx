@@ -9,6 +9,7 @@ decay (decoupled weight decay factor weight_decay * lr; 0: none), n_threads.
 """
 cimport numpy as cnp
 from libc.stdint cimport int64_t
+include "isa_hook.pxi"
 
 cnp.import_array()
 
@@ -67,21 +68,9 @@ cdef extern from "fastnn.h" nogil:
     double fnn_sumsq_ref_f32(int64_t n, const float *x)
     void fnn_sumsq_chunks_f64(int64_t n, const double *x, double *partials, int n_threads)
     double fnn_sumsq_ref_f64(int64_t n, const double *x)
-    int fnn_isa_force(int level)
-    int fnn_isa_detected()
 
 
 CHUNK = FNN_OPTIM_CHUNK
-
-
-def isa_force(int level):
-    """Force the ISA path of this module's kernels (each extension links its own dispatch state);
-    a negative level restores the detected one. Returns the level now active. For tests."""
-    return fnn_isa_force(level)
-
-
-def isa_detected():
-    return fnn_isa_detected()
 
 
 cdef inline void *_p(object arr):

@@ -7,6 +7,7 @@ cimport numpy as cnp
 from libc.stdint cimport int64_t, int32_t
 
 import numpy as np
+include "isa_hook.pxi"
 
 cnp.import_array()
 

@@ -5,6 +5,7 @@ contract of csrc/fastnn.h, then the C function runs with the GIL released. Optio
 """
 cimport numpy as cnp
 from libc.stdint cimport int64_t, uint8_t
+include "isa_hook.pxi"
 
 cnp.import_array()
 

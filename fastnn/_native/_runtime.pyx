@@ -31,5 +31,21 @@ def isa_name(int level):
 
 
 def isa_force(int level):
-    """Use ISA `level` (clamped to what the CPU has); a negative level restores the best. Returns it."""
-    return fnn_isa_force(level)
+    """Use ISA `level` (clamped to what the CPU has) in every kernel module of the process; a negative
+    level restores the best. Returns the level now active.
+
+    Each extension module links its own copy of the dispatch state, so the level is pushed to every
+    module of fastnn._native (through the `_isa_force` hook each one includes).
+    """
+    import importlib
+    import pkgutil
+
+    import fastnn._native as package
+
+    active = fnn_isa_force(level)
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        hook = getattr(module, "_isa_force", None)
+        if hook is not None:
+            hook(level)
+    return active
