@@ -30,6 +30,8 @@
 #define FNN_DIRECT_M_MAX 256        /* direct (no A packing) engine when m or n is at most this */
 #define FNN_DIRECT_N_MAX 384
 #define FNN_MT_MIN_FLOP 2e6
+#define FNN_ROWS_M_MAX 4            /* few-row engine (B read in place, no packing) up to this m */
+#define FNN_ROWS_MT_MIN_BYTES (256.0 * 1024)
 
 static int fnn_fail_alloc; /* test hook, see fnn_gemm_test_fail_alloc */
 
@@ -141,6 +143,9 @@ _Static_assert(NR_AVX512_F32 * sizeof(float) <= FNN_NR_MAX_BYTES, "stack panel t
 #define GD_T float
 #define GD_SFX f32
 #define GD_UKR_GENERIC fnn_ukr_generic_f32
+#define GD_ROWS_GENERIC fnn_ukr_generic_f32_rows
+#define GD_ROWS_AVX2 fnn_ukr_avx2_f32_rows
+#define GD_ROWS_AVX512 fnn_ukr_avx512_f32_rows
 #define GD_MR_GENERIC MR_GENERIC
 #define GD_NR_GENERIC NR_GENERIC_F32
 #define GD_UKR_AVX2 fnn_ukr_avx2_f32
@@ -154,6 +159,9 @@ _Static_assert(NR_AVX512_F32 * sizeof(float) <= FNN_NR_MAX_BYTES, "stack panel t
 #undef GD_T
 #undef GD_SFX
 #undef GD_UKR_GENERIC
+#undef GD_ROWS_GENERIC
+#undef GD_ROWS_AVX2
+#undef GD_ROWS_AVX512
 #undef GD_NR_GENERIC
 #undef GD_UKR_AVX2
 #undef GD_NR_AVX2
@@ -164,6 +172,9 @@ _Static_assert(NR_AVX512_F32 * sizeof(float) <= FNN_NR_MAX_BYTES, "stack panel t
 #define GD_T double
 #define GD_SFX f64
 #define GD_UKR_GENERIC fnn_ukr_generic_f64
+#define GD_ROWS_GENERIC fnn_ukr_generic_f64_rows
+#define GD_ROWS_AVX2 fnn_ukr_avx2_f64_rows
+#define GD_ROWS_AVX512 fnn_ukr_avx512_f64_rows
 #define GD_NR_GENERIC NR_GENERIC_F64
 #define GD_UKR_AVX2 fnn_ukr_avx2_f64
 #define GD_NR_AVX2 NR_AVX2_F64

@@ -21,10 +21,13 @@
 
 typedef void (*GD(ukr_fn))(int64_t kc, const GD_T *a, int64_t rs_a, int64_t cs_a, const GD_T *restrict b,
                            GD_T *c, int64_t ldc, int mr, int nr, GD_T alpha, GD_T beta, const GD_T *bias);
+typedef void (*GD(rows_fn))(int64_t kc, const GD_T *a, int64_t rs_a, int64_t cs_a, const GD_T *b, int64_t ldb,
+                            GD_T *c, int64_t ldc, int mr, int nr, GD_T alpha, GD_T beta, const GD_T *bias);
 
 /* Everything one call needs, shared read-only by the threads. */
 typedef struct {
     GD(ukr_fn) ukr;
+    GD(rows_fn) rows; /* few-row kernel reading op(B) = B in place (m <= FNN_ROWS_M_MAX) */
     /* optional vectorized transposing pack of one B micro-panel (see gemm_kernel.h), NULL: scalar */
     void (*packbt)(int64_t kc, int64_t w, const GD_T *s, int64_t ldb, GD_T *restrict d);
     int mr, nr;
@@ -269,6 +272,39 @@ static void GD(run_packed)(const GD(job) *g, int nthreads, int64_t kc_max)
     free(bbuf);
 }
 
+/* Few rows (m <= FNN_ROWS_M_MAX) and op(B) = B: nothing is packed. Threads take NR-wide column panels;
+ * each panel runs the k blocks in order with the few-row kernel, which computes every element exactly as
+ * the micro-kernel does (same FMA chain per block, same epilogue), so the bits match the other engines. */
+static void GD(run_rows)(const GD(job) *g, int nthreads)
+{
+    const int NR = g->nr;
+    const int64_t gn = (g->n + NR - 1) / NR;
+    const int64_t rs = g->ta ? 1 : g->lda, cs = g->ta ? g->lda : 1;
+    if (nthreads > gn) nthreads = (int)gn;
+#pragma omp parallel num_threads(nthreads) if (nthreads > 1)
+    {
+        int t = 0, nt = 1;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+        nt = omp_get_num_threads();
+#endif
+        int64_t lo, hi;
+        GD(split)(gn, t, nt, &lo, &hi);
+        for (int64_t q = lo; q < hi; ++q) {
+            int64_t jc = q * NR;
+            int nr = g->n - jc < NR ? (int)(g->n - jc) : NR;
+            for (int64_t b = 0; b < g->nkb; ++b) {
+                int64_t pc, kc;
+                GD(kblock)(g, b, &pc, &kc);
+                GD_T beta = b == 0 ? g->beta : (GD_T)1;
+                const GD_T *bias = b == g->nkb - 1 && g->bias ? g->bias + jc : NULL;
+                g->rows(kc, g->A + pc * cs, rs, cs, g->B + pc * g->ldb + jc, g->ldb, g->C + jc, g->ldc, (int)g->m, nr,
+                        g->alpha, beta, bias);
+            }
+        }
+    }
+}
+
 /* k == 0 or alpha == 0 (BLAS convention: A and B are not read): C = beta*C (+ bias), overwriting
  * when beta == 0. Element-wise, so any row split gives the same bits. */
 static void GD(scale_only)(int64_t m, int64_t n, GD_T beta, GD_T *C, int64_t ldc, const GD_T *bias, int nthreads)
@@ -289,8 +325,13 @@ void GD(fnn_gemm)(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, GD_
 {
     if (m <= 0 || n <= 0) return;
     int nthreads = n_threads < 1 ? 1 : n_threads;
-    /* Below ~2 MFLOP a thread team costs more than it saves. Only speed depends on this. */
-    if (2.0 * (double)m * (double)n * (double)(k > 0 ? k : 1) < FNN_MT_MIN_FLOP) nthreads = 1;
+    const int few_rows = m <= FNN_ROWS_M_MAX && !trans_b;
+    /* Below ~2 MFLOP a thread team costs more than it saves, except for few-row products, which are
+     * bound by reading B: two cores each stream (and keep in their L2) half of a B above ~256 KiB.
+     * Only speed depends on this. */
+    if (few_rows ? (double)n * (double)k * sizeof(GD_T) < FNN_ROWS_MT_MIN_BYTES
+                 : 2.0 * (double)m * (double)n * (double)(k > 0 ? k : 1) < FNN_MT_MIN_FLOP)
+        nthreads = 1;
     if (k <= 0 || alpha == 0) {
         GD(scale_only)(m, n, beta, C, ldc, bias, (double)m * n < 1e6 ? 1 : nthreads);
         return;
@@ -299,11 +340,14 @@ void GD(fnn_gemm)(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, GD_
     switch (fnn_isa_active()) {
 #if FNN_X86
     case FNN_ISA_AVX512:
-        g.ukr = GD_UKR_AVX512; g.packbt = GD_PACKBT_AVX512; g.mr = GD_MR_AVX512; g.nr = GD_NR_AVX512;
+        g.ukr = GD_UKR_AVX512; g.rows = GD_ROWS_AVX512; g.packbt = GD_PACKBT_AVX512;
+        g.mr = GD_MR_AVX512; g.nr = GD_NR_AVX512;
         break;
-    case FNN_ISA_AVX2: g.ukr = GD_UKR_AVX2; g.mr = GD_MR_AVX2; g.nr = GD_NR_AVX2; break;
+    case FNN_ISA_AVX2: g.ukr = GD_UKR_AVX2; g.rows = GD_ROWS_AVX2; g.mr = GD_MR_AVX2; g.nr = GD_NR_AVX2; break;
 #endif
-    default: g.ukr = GD_UKR_GENERIC; g.mr = GD_MR_GENERIC; g.nr = GD_NR_GENERIC; break;
+    default:
+        g.ukr = GD_UKR_GENERIC; g.rows = GD_ROWS_GENERIC; g.mr = GD_MR_GENERIC; g.nr = GD_NR_GENERIC;
+        break;
     }
     g.ta = trans_a; g.tb = trans_b;
     g.m = m; g.n = n; g.k = k; g.lda = lda; g.ldb = ldb; g.ldc = ldc;
@@ -312,7 +356,9 @@ void GD(fnn_gemm)(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, GD_
     const int64_t kc_max = (k + g.nkb - 1) / g.nkb;
     /* Packing A pays off only when each packed A block is reused across many B panels and the
      * B block across many rows; the network shapes (small m or small n) read A in place. */
-    if (m > FNN_DIRECT_M_MAX && n > FNN_DIRECT_N_MAX)
+    if (few_rows)
+        GD(run_rows)(&g, nthreads);
+    else if (m > FNN_DIRECT_M_MAX && n > FNN_DIRECT_N_MAX)
         GD(run_packed)(&g, nthreads, kc_max);
     else
         GD(run_direct)(&g, nthreads, kc_max);

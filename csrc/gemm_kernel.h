@@ -142,6 +142,8 @@
 #define GK_CAT_(a, b) a##b
 #define GK_CAT(a, b) GK_CAT_(a, b)
 #define GK_BODY GK_CAT(GK_NAME, _body)
+#define GK_EPI GK_CAT(GK_NAME, _epilogue)
+#define GK_ROWS_BODY GK_CAT(GK_NAME, _rows_body)
 
 /* The k loop. rs/cs are compile-time constants in the common cases (the caller passes literals), so
  * the 6 broadcasts become fixed displacements from one or six pointers; `clamp` re-points rows past
@@ -163,6 +165,47 @@ GK_BODY(int64_t kc, const GK_T *a, int64_t rs, int64_t cs, const GK_T *restrict 
             _Pragma("GCC unroll 8") for (int v = 0; v < nv; ++v) acc[i][v] = V_FMA(ai, bv[v], acc[i][v]);
         }
         b += GK_NR;
+    }
+}
+
+/* Epilogue, identical for full and edge tiles and for both kernels: out = alpha*acc (+ beta*C) (+ bias). */
+static inline __attribute__((always_inline)) GK_TARGET void
+GK_EPI(GK_VEC acc[GK_MR][GK_NV], GK_T *c, int64_t ldc, int mr, int nr, GK_T alpha, GK_T beta, const GK_T *bias)
+{
+    const GK_VEC va = V_SET1(alpha), vbeta = V_SET1(beta);
+    if (nr == GK_NR) {
+        GK_VEC vbias[GK_NV] = {0};
+        if (bias)
+            _Pragma("GCC unroll 8") for (int v = 0; v < GK_NV; ++v) vbias[v] = V_LOADU(bias + v * GK_VL);
+        _Pragma("GCC unroll 8") for (int i = 0; i < GK_MR; ++i) {
+            if (i >= mr) break;
+            GK_T *ci = c + i * ldc;
+            _Pragma("GCC unroll 8") for (int v = 0; v < GK_NV; ++v) {
+                GK_VEC out = V_MUL(acc[i][v], va);
+                if (beta != 0) out = V_FMA(vbeta, V_LOADU(ci + v * GK_VL), out);
+                if (bias) out = V_ADD(out, vbias[v]);
+                V_STOREU(ci + v * GK_VL, out);
+            }
+        }
+    } else {
+        GK_MASK mk[GK_NV];
+        GK_VEC vbias[GK_NV] = {0};
+        _Pragma("GCC unroll 8") for (int v = 0; v < GK_NV; ++v) {
+            int left = nr - v * GK_VL;
+            mk[v] = M_FIRST(left <= 0 ? 0 : left >= GK_VL ? GK_VL : left);
+            if (bias) vbias[v] = V_MLOAD(bias + v * GK_VL, mk[v]);
+        }
+        _Pragma("GCC unroll 8") for (int i = 0; i < GK_MR; ++i) {
+            if (i >= mr) break;
+            GK_T *ci = c + i * ldc;
+            _Pragma("GCC unroll 8") for (int v = 0; v < GK_NV; ++v) {
+                if (v * GK_VL >= nr) break;
+                GK_VEC out = V_MUL(acc[i][v], va);
+                if (beta != 0) out = V_FMA(vbeta, V_MLOAD(ci + v * GK_VL, mk[v]), out);
+                if (bias) out = V_ADD(out, vbias[v]);
+                V_MSTORE(ci + v * GK_VL, mk[v], out);
+            }
+        }
     }
 }
 
@@ -202,45 +245,63 @@ GK_TARGET static void GK_NAME(int64_t kc, const GK_T *a, int64_t rs_a, int64_t c
     else GK_BY_A(1);
 #undef GK_BY_A
 
-    /* Epilogue, identical for full and edge tiles: out = alpha*acc (+ beta*C) (+ bias). */
-    const GK_VEC va = V_SET1(alpha), vbeta = V_SET1(beta);
-    if (nr == GK_NR) {
-        GK_VEC vbias[GK_NV] = {0};
-        if (bias)
-            _Pragma("GCC unroll 8") for (int v = 0; v < GK_NV; ++v) vbias[v] = V_LOADU(bias + v * GK_VL);
-        _Pragma("GCC unroll 8") for (int i = 0; i < GK_MR; ++i) {
-            if (i >= mr) break;
-            GK_T *ci = c + i * ldc;
-            _Pragma("GCC unroll 8") for (int v = 0; v < GK_NV; ++v) {
-                GK_VEC out = V_MUL(acc[i][v], va);
-                if (beta != 0) out = V_FMA(vbeta, V_LOADU(ci + v * GK_VL), out);
-                if (bias) out = V_ADD(out, vbias[v]);
-                V_STOREU(ci + v * GK_VL, out);
-            }
+    GK_EPI(acc, c, ldc, mr, nr, alpha, beta, bias);
+}
+
+/* Few-row kernel without packing, for m <= MR with op(B) = B (batch-1 inference, small batches):
+ * rows i < mr of a k block, b pointing at op(B)(p0, j0) read in place with row stride ldb, nr <= NR columns.
+ *   acc[i][j] = sum_{p < kc} a(i, p) * b[p*ldb + j]   (one FMA chain per element, p ascending)
+ * and the same epilogue as the micro-kernel, so an element gets exactly the bits the packed path gives.
+ * Edge columns use masked loads (nothing past column nr is read). */
+static inline __attribute__((always_inline)) GK_TARGET void
+GK_ROWS_BODY(int64_t kc, const GK_T *a, int64_t rs, int64_t cs, const GK_T *b, int64_t ldb, GK_VEC acc[GK_MR][GK_NV],
+             const int rows, const int nv, int nr)
+{
+    GK_MASK mk[GK_NV];
+    _Pragma("GCC unroll 8") for (int v = 0; v < GK_NV; ++v) {
+        int left = nr - v * GK_VL;
+        mk[v] = M_FIRST(left <= 0 ? 0 : left >= GK_VL ? GK_VL : left);
+    }
+    _Pragma("GCC unroll 8") for (int i = 0; i < GK_MR; ++i)
+        _Pragma("GCC unroll 8") for (int v = 0; v < GK_NV; ++v) acc[i][v] = V_ZERO();
+    const int full = nr == GK_NR;
+    for (int64_t p = 0; p < kc; ++p) {
+        GK_VEC bv[GK_NV];
+        _Pragma("GCC unroll 8") for (int v = 0; v < nv; ++v)
+            bv[v] = full ? V_LOADU(b + v * GK_VL) : V_MLOAD(b + v * GK_VL, mk[v]);
+        _Pragma("GCC unroll 8") for (int i = 0; i < rows; ++i) {
+            GK_VEC ai = V_SET1(a[i * rs + p * cs]);
+            _Pragma("GCC unroll 8") for (int v = 0; v < nv; ++v) acc[i][v] = V_FMA(ai, bv[v], acc[i][v]);
         }
-    } else {
-        GK_MASK mk[GK_NV];
-        GK_VEC vbias[GK_NV] = {0};
-        _Pragma("GCC unroll 8") for (int v = 0; v < GK_NV; ++v) {
-            int left = nr - v * GK_VL;
-            mk[v] = M_FIRST(left <= 0 ? 0 : left >= GK_VL ? GK_VL : left);
-            if (bias) vbias[v] = V_MLOAD(bias + v * GK_VL, mk[v]);
-        }
-        _Pragma("GCC unroll 8") for (int i = 0; i < GK_MR; ++i) {
-            if (i >= mr) break;
-            GK_T *ci = c + i * ldc;
-            _Pragma("GCC unroll 8") for (int v = 0; v < GK_NV; ++v) {
-                if (v * GK_VL >= nr) break;
-                GK_VEC out = V_MUL(acc[i][v], va);
-                if (beta != 0) out = V_FMA(vbeta, V_MLOAD(ci + v * GK_VL, mk[v]), out);
-                if (bias) out = V_ADD(out, vbias[v]);
-                V_MSTORE(ci + v * GK_VL, mk[v], out);
-            }
-        }
+        b += ldb;
     }
 }
 
+GK_TARGET static void GK_CAT(GK_NAME, _rows)(int64_t kc, const GK_T *a, int64_t rs_a, int64_t cs_a, const GK_T *b,
+                                             int64_t ldb, GK_T *c, int64_t ldc, int mr, int nr, GK_T alpha,
+                                             GK_T beta, const GK_T *bias)
+{
+    GK_VEC acc[GK_MR][GK_NV];
+    const int nv = (nr + GK_VL - 1) / GK_VL;
+    /* Constant row counts let GCC keep every accumulator in a register. */
+#define GK_ROWS_BY_NV(R)                                                                     \
+    do {                                                                                     \
+        if (nv >= GK_NV) GK_ROWS_BODY(kc, a, rs_a, cs_a, b, ldb, acc, R, GK_NV, nr);          \
+        else GK_ROWS_BODY(kc, a, rs_a, cs_a, b, ldb, acc, R, nv, nr);                         \
+    } while (0)
+    switch (mr) {
+    case 1: GK_ROWS_BY_NV(1); break;
+    case 2: GK_ROWS_BY_NV(2); break;
+    case 3: GK_ROWS_BY_NV(3); break;
+    default: GK_ROWS_BY_NV(4); break;
+    }
+#undef GK_ROWS_BY_NV
+    GK_EPI(acc, c, ldc, mr, nr, alpha, beta, bias);
+}
+
 #undef GK_BODY
+#undef GK_EPI
+#undef GK_ROWS_BODY
 
 #if GK_ISA == 2
 /* Transposing B pack for AVX-512 (op(B) = B^T, the dx = dy @ W^T case): fills one kc x NR micro-panel,

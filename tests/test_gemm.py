@@ -335,3 +335,28 @@ def test_isa_pin_reaches_every_kernel_module():
     finally:
         _runtime.isa_force(-1)
     assert {m._isa_active() for m in hooked} == {_runtime.isa_detected()}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k, n", [(1, 1), (7, 5), (784, 256), (1000, 129), (300, 67)])
+@pytest.mark.parametrize("ta", [False, True])
+def test_few_row_engine_matches_the_full_product_bit_for_bit(isa, dtype, k, n, ta):
+    """m <= 4 rows read B in place (no packing); every element must get the same bits as in a big product."""
+    rng = np.random.default_rng(k + n)
+    a = rng.standard_normal((9, k)).astype(dtype)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    bias = rng.standard_normal(n).astype(dtype)
+    op_a = np.ascontiguousarray(a.T) if ta else a
+
+    def run(rows, threads):
+        m = rows.stop - rows.start
+        c = np.full((m, n), np.nan, dtype)
+        src = np.ascontiguousarray(op_a[:, rows]) if ta else op_a[rows]
+        _gemm.gemm(ta, False, m, n, k, 1.0, src, m if ta else k, b, n, 0.0, c, n, bias, threads)
+        return c
+
+    full = run(slice(0, 9), 1)
+    for m in (1, 2, 3, 4):
+        for threads in (1, 2, 3):
+            np.testing.assert_array_equal(run(slice(0, m), threads), full[:m])
+    np.testing.assert_allclose(full, (a.astype(np.float64) @ b + bias), rtol=_tol(dtype, k), atol=_tol(dtype, k))
