@@ -19,6 +19,8 @@ def as_arrays(values, what, names=None):
         what: 'x', 'y', 'sample_weight' — used in error messages.
         names: the model's input or output names, to order a dict.
     """
+    if type(values) is np.ndarray and values.ndim and values.dtype.kind in "fiub":
+        return [values]  # the common case, checked below for everything else
     if isinstance(values, dict):
         if names is None:
             raise ValueError(f"{what}: a dict is only accepted by models with named inputs/outputs")
@@ -55,6 +57,8 @@ def check_finite(arrays, what):
 
 def check_lengths(xs, ys=(), sws=()):
     """All arrays must share the batch length and it must be positive."""
+    if len(xs) == 1 and not ys and not sws and xs[0] is not None and xs[0].shape[0] > 0:
+        return xs[0].shape[0]
     lengths = {}
     for what, arrays in (("x", xs), ("y", ys), ("sample_weight", sws)):
         for i, arr in enumerate(arrays):

@@ -1,6 +1,8 @@
 """Sequential: a plain stack of layers, each feeding the next."""
 import inspect
 
+import numpy as np
+
 from fastnn.engine.layer import Layer
 from fastnn.engine.tape import current_tape
 from fastnn.engine.training import Model
@@ -22,6 +24,7 @@ class Sequential(Model):
         super().__init__(name=name, trainable=trainable, dtype=dtype)
         self._input_layer = None
         self._mask_kw = {}
+        self._plain_layers = None  # see _plain_inference_layers
         for layer in layers or []:
             self.add(layer)
 
@@ -48,6 +51,7 @@ class Sequential(Model):
         if layer.name in names:
             raise ValueError(f"Sequential: all layers must have unique names; '{layer.name}' is already used")
         self._track_layer(layer)
+        self._plain_layers = None
         if len(self._sublayers) == 1 and self._input_layer is None and layer._batch_input_shape is not None:
             self._input_layer = InputLayer(batch_shape=layer._batch_input_shape, dtype=layer._dtype)
         if self._input_layer is not None:
@@ -58,6 +62,7 @@ class Sequential(Model):
         if not self._sublayers:
             raise ValueError("Sequential.pop: the model has no layers")
         self._sublayers.pop()
+        self._plain_layers = None
 
     @property
     def input_shape(self):
@@ -103,6 +108,22 @@ class Sequential(Model):
             shape = layer.compute_output_shape(shape)
         return shape
 
+    def predict_on_batch(self, x):
+        """Outputs for one batch (inference mode); a lean path for a plain array of the model's dtype."""
+        if type(x) is np.ndarray and self.built and x.dtype == self._dtype and x.ndim and x.shape[0] \
+                and self.input_shape_built is not None and current_tape() is None:
+            return self.call(x, training=False)
+        return super().predict_on_batch(x)
+
+    def _plain_inference_layers(self):
+        """The layers, when every one can run by forward() alone: no nested models, no mask producers,
+        all of the model's dtype. None otherwise. Cached until layers are added or removed."""
+        if self._plain_layers is None:
+            plain = all(not isinstance(l, Model) and not hasattr(l, "compute_mask") and l._dtype == self._dtype
+                        for l in self._sublayers)
+            self._plain_layers = tuple(self._sublayers) if plain else ()
+        return self._plain_layers or None
+
     def _accepts_mask(self, layer):
         key = id(layer)
         if key not in self._mask_kw:
@@ -119,12 +140,20 @@ class Sequential(Model):
         if not self.built or self.input_shape_built is None:
             self._build_from((None,) + tuple(x.shape[1:]))
         expected = self.input_shape_built
-        if x.ndim != len(expected) or any(e is not None and e != d for e, d in zip(expected[1:], x.shape[1:])):
-            raise ValueError(f"Sequential '{self.name}': expected input of shape {expected}, received {x.shape}")
-        first = self._sublayers[0]
-        if not isinstance(first, Model):
-            first.check_input(x)
+        if x.shape[1:] != expected[1:]:  # equal tuples: fully known shape matched, nothing more to check
+            if x.ndim != len(expected) or any(e is not None and e != d for e, d in zip(expected[1:], x.shape[1:])):
+                raise ValueError(f"Sequential '{self.name}': expected input of shape {expected}, received {x.shape}")
+            first = self._sublayers[0]
+            if not isinstance(first, Model):
+                first.check_input(x)
         tape = current_tape()
+        if tape is None and mask is None:
+            plain = self._plain_inference_layers()
+            if plain is not None and x.dtype == self._dtype:
+                # Inference fast path (batch-1 latency): forward() straight, no tape, no masks, no casts.
+                for layer in plain:
+                    x = layer.forward(x, training=training)[0]
+                return x
         for layer in self._sublayers:
             if isinstance(layer, Model):
                 out = layer(x, training=training)
