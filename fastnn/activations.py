@@ -59,6 +59,18 @@ class Activation:
         _eltwise.act_forward(self.kind, arr, y, self.param, config.get_num_threads())
         return y, (y if self.uses_output else arr)
 
+    def forward_owned(self, z):
+        """``forward(z, inplace=True)`` for a C-contiguous float array the caller has just created and
+        owns (a layer's GEMM output): the same result without re-checking the array (latency path).
+        Subclasses whose forward is not the elementwise kernel fall back to ``forward``."""
+        if type(self) is not Activation:
+            return self.forward(z, inplace=True)
+        if self.kind == _eltwise.LINEAR:
+            return z, None
+        y = z if self.uses_output else np.empty_like(z)
+        _eltwise.act_forward(self.kind, z, y, self.param, config.get_num_threads())
+        return y, (y if self.uses_output else z)
+
     def backward(self, ctx, dy):
         """``dx = dy * f'(x)`` from the ``ctx`` of forward; a new array (linear returns dy itself)."""
         if self.kind == _eltwise.LINEAR:

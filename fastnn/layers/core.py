@@ -93,15 +93,17 @@ class Dense(Layer):
                              f"(built for {self.input_shape_built}), received shape {x.shape}")
 
     def forward(self, inputs, training=False):
-        x2 = inputs.reshape(-1, inputs.shape[-1])
+        x2 = inputs if inputs.ndim == 2 else inputs.reshape(-1, inputs.shape[-1])
         if not x2.flags.c_contiguous:
             x2 = np.ascontiguousarray(x2)
         m, k = x2.shape
         z = np.empty((m, self.units), dtype=x2.dtype)
         _gemm.gemm(False, False, m, self.units, k, 1.0, x2, k, self.kernel.value, self.units, 0.0, z,
                    self.units, self.bias.value if self.bias is not None else None, config.get_num_threads())
-        y, act_ctx = self.activation.forward(z, inplace=True)
-        return y.reshape(inputs.shape[:-1] + (self.units,)), (x2, act_ctx, inputs.shape)
+        y, act_ctx = self.activation.forward_owned(z)
+        if inputs.ndim != 2:
+            y = y.reshape(inputs.shape[:-1] + (self.units,))
+        return y, (x2, act_ctx, inputs.shape)
 
     def backward(self, ctx, grad_outputs, need_input_grad=True):
         x2, act_ctx, in_shape = ctx
