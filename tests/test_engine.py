@@ -114,3 +114,42 @@ def test_mixed_precision_layers_in_one_sequential_are_converted():
     before = d2.kernel.numpy()
     model.train_on_batch(x, np.ones((5, 1), np.float32))
     assert not np.array_equal(before, d2.kernel.value) and np.all(np.isfinite(d2.kernel.value))
+
+
+def test_activity_regularizer_adds_its_penalty_and_gradient():
+    rng = np.random.default_rng(5)
+    layer = L.Dense(3, activation="tanh", activity_regularizer=fastnn.regularizers.L2(0.1), dtype="float64")
+    x = rng.standard_normal((4, 2))
+    proj = rng.standard_normal((4, 3))
+
+    def loss(kernel_value):
+        old = layer.kernel.value.copy()
+        layer.kernel.value[...] = kernel_value
+        y = layer(x)
+        layer.kernel.value[...] = old
+        return float(np.sum(proj * y) + 0.1 * np.sum(y * y))
+
+    layer(x)
+    layer.kernel.grad[...] = 0
+    with Tape() as tape:
+        y = layer(x, training=True)
+    assert np.isclose(tape.activity_loss(), 0.1 * np.sum(y * y))
+    tape.backward(y, proj)
+    w = layer.kernel.value.copy()
+    numeric = np.zeros_like(w)
+    h = 1e-6
+    for idx in np.ndindex(*w.shape):
+        e = np.zeros_like(w)
+        e[idx] = h
+        numeric[idx] = (loss(w + e) - loss(w - e)) / (2 * h)
+    np.testing.assert_allclose(layer.kernel.grad, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_activity_regularizer_counts_in_the_training_loss():
+    model = fastnn.Sequential([fastnn.Input((2,)), L.Dense(2, activity_regularizer="l2", kernel_initializer="ones")])
+    model.compile("sgd", "mse")
+    x = np.ones((3, 2), np.float32)
+    y = np.zeros((3, 2), np.float32)
+    out = model.predict(x)
+    expected = np.mean(out ** 2) + 0.01 * np.sum(out ** 2)
+    np.testing.assert_allclose(model.train_on_batch(x, y), expected, rtol=1e-5)
