@@ -19,7 +19,7 @@ import fastnn
 from fastnn import layers
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--epochs", type=int, default=20, help="training epochs (default 20)")
+parser.add_argument("--epochs", type=int, default=12, help="training epochs (default 12)")
 parser.add_argument("--seed", type=int, default=0, help="random seed for weights, shuffling and sampling")
 parser.add_argument("--temperature", type=float, default=0.6, help="sampling temperature (default 0.6)")
 parser.add_argument("--length", type=int, default=300, help="characters to generate (default 300)")
@@ -55,7 +55,7 @@ model = fastnn.Sequential([
     layers.Dense(len(chars), activation="softmax"),
 ], name="char_rnn")
 model.summary()
-model.compile(optimizer=fastnn.optimizers.Adam(learning_rate=3e-3, clipnorm=1.0),
+model.compile(optimizer=fastnn.optimizers.Adam(learning_rate=5e-3, clipnorm=1.0),
               loss="sparse_categorical_crossentropy")
 
 
