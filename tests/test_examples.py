@@ -81,7 +81,9 @@ def test_char_rnn_seed_flag_is_reproducible():
     args = ("--quick", "--epochs", "1", "--length", "40")
     first = run_example("char_rnn.py", *args, "--seed", "3")
     again = run_example("char_rnn.py", *args, "--seed", "3")
-    strip = lambda s: re.sub(r"\(\d+\.\d s\)", "", s)  # noqa: E731  (drop the wall-clock times)
+    def strip(out):  # drop the wall-clock times
+        return re.sub(r"\(\d+\.\d s\)", "", out)
+
     assert strip(first) == strip(again)
 
 
