@@ -5,12 +5,19 @@ Prints the reconstruction error of the noisy input versus the denoised output, a
 ASCII art, and checks that the encoder (a sub-model sharing the layers) gives usable codes: a small
 classifier on the frozen encoder reaches good accuracy.
 
-    python examples/denoising_autoencoder.py
+    python examples/denoising_autoencoder.py [--quick]
 """
+import argparse
+
 import numpy as np
 
 import fastnn
 from fastnn import layers
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--quick", action="store_true", help="a smoke run: 1 round of 3 epochs, 3 classifier epochs")
+args = parser.parse_args()
+ROUNDS, EPOCHS_PER_ROUND, CLF_EPOCHS = (1, 3, 3) if args.quick else (4, 15, 30)
 
 fastnn.utils.set_random_seed(0)
 rng = np.random.default_rng(0)
@@ -34,11 +41,11 @@ autoencoder.summary()
 autoencoder.compile(optimizer="adam", loss="binary_crossentropy")
 
 noisy_test = add_noise(x_test)
-for epoch in range(4):
-    autoencoder.fit(add_noise(x_train), x_train, epochs=(epoch + 1) * 15, initial_epoch=epoch * 15, batch_size=32,
-                    verbose=0)  # fresh noise every 15 epochs
+for epoch in range(ROUNDS):
+    autoencoder.fit(add_noise(x_train), x_train, epochs=(epoch + 1) * EPOCHS_PER_ROUND,
+                    initial_epoch=epoch * EPOCHS_PER_ROUND, batch_size=32, verbose=0)  # fresh noise every round
     denoised = autoencoder.predict(noisy_test, verbose=0)
-    print(f"epoch {(epoch + 1) * 15:3d}: MSE noisy vs clean {np.mean((noisy_test - x_test) ** 2):.4f}, "
+    print(f"epoch {(epoch + 1) * EPOCHS_PER_ROUND:3d}: MSE noisy vs clean {np.mean((noisy_test - x_test) ** 2):.4f}, "
           f"denoised vs clean {np.mean((denoised - x_test) ** 2):.4f}")
 
 
@@ -56,5 +63,5 @@ encoder.trainable = False
 clf_in = fastnn.Input((64,))
 clf = fastnn.Model(clf_in, layers.Dense(10, activation="softmax")(encoder(clf_in)), name="classifier_on_codes")
 clf.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-clf.fit(x_train, y_train, epochs=30, batch_size=32, verbose=0)
+clf.fit(x_train, y_train, epochs=CLF_EPOCHS, batch_size=32, verbose=0)
 print(f"linear classifier on the frozen 16-D codes: test accuracy {clf.evaluate(x_test, y_test, verbose=0)[1]:.3f}")

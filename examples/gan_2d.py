@@ -5,12 +5,19 @@ generator -> discriminator is compiled. Each model trains the layers that were t
 compiled, so `discriminator.train_on_batch` updates the discriminator while `combined.train_on_batch`
 updates only the generator.
 
-    python examples/gan_2d.py
+    python examples/gan_2d.py [--quick]
 """
+import argparse
+
 import numpy as np
 
 import fastnn
 from fastnn import layers
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--quick", action="store_true", help="a smoke run: 200 steps instead of 3000")
+args = parser.parse_args()
+STEPS, REPORT_EVERY = (200, 100) if args.quick else (3000, 500)
 
 fastnn.utils.set_random_seed(1)
 rng = np.random.default_rng(1)
@@ -46,14 +53,14 @@ def coverage(samples):
 
 
 batch = 64
-for step in range(1, 3001):
+for step in range(1, STEPS + 1):
     noise = rng.normal(size=(batch, LATENT)).astype("float32")
     fake = generator.predict(noise, batch_size=batch, verbose=0)
     x = np.concatenate([real_samples(batch), fake])
     y = np.concatenate([np.full((batch, 1), 0.9), np.zeros((batch, 1))]).astype("float32")  # one-sided smoothing
     d_loss, d_acc = discriminator.train_on_batch(x, y)
     g_loss = combined.train_on_batch(rng.normal(size=(batch, LATENT)).astype("float32"), np.ones((batch, 1)))
-    if step % 500 == 0:
+    if step % REPORT_EVERY == 0:
         modes, dist = coverage(generator.predict(rng.normal(size=(2000, LATENT)).astype("float32"), verbose=0))
         print(f"step {step:5d}  d_loss {d_loss:.3f}  d_acc {d_acc:.2f}  g_loss {g_loss:.3f}  "
               f"modes covered {modes}/8  mean distance to nearest mode {dist:.3f}")

@@ -6,8 +6,9 @@ the Functional API with `layers.add([...])` shortcuts, as in Keras. BatchNormali
 with only ~40 steps per epoch, Keras's default 0.99 leaves the moving statistics (used at evaluation)
 lagging far behind the batch statistics for the first epochs.
 
-    python examples/resnet_cnn.py
+    python examples/resnet_cnn.py [--quick]
 """
+import argparse
 import os
 import tempfile
 
@@ -16,10 +17,16 @@ import numpy as np
 import fastnn
 from fastnn import layers
 
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--quick", action="store_true", help="a smoke run: 1 epoch on 320 training images")
+args = parser.parse_args()
+
 fastnn.utils.set_random_seed(0)
 (x_train, y_train), (x_test, y_test) = fastnn.datasets.digits.load_data()
 x_train = (x_train.astype("float32") / 16.0)[..., None]  # (n, 8, 8, 1), channels last
 x_test = (x_test.astype("float32") / 16.0)[..., None]
+if args.quick:
+    x_train, y_train = x_train[:320], y_train[:320]
 
 
 def residual_block(x, filters, stride=1):
@@ -48,7 +55,7 @@ model = fastnn.Model(inputs, outputs, name="tiny_resnet")
 model.summary()
 
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-history = model.fit(x_train, y_train, epochs=8, batch_size=32, validation_split=0.1, verbose=2)
+history = model.fit(x_train, y_train, epochs=1 if args.quick else 8, batch_size=32, validation_split=0.1, verbose=2)
 loss, acc = model.evaluate(x_test, y_test, verbose=0)
 print(f"test accuracy {acc:.3f} (loss {loss:.3f})")
 

@@ -5,8 +5,9 @@ Outputs: the digit class (softmax) and whether the digit is even (sigmoid). Show
 keyed by the Input and output-layer names, compile(loss={...}, loss_weights={...}, metrics={...}),
 summary() with the graph's connections, and save/load with identical predictions.
 
-    python examples/two_input_two_output.py
+    python examples/two_input_two_output.py [--quick]
 """
+import argparse
 import os
 import tempfile
 
@@ -14,6 +15,10 @@ import numpy as np
 
 import fastnn
 from fastnn import layers
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--quick", action="store_true", help="a smoke run: 2 epochs instead of 25")
+args = parser.parse_args()
 
 (x_train, y_train), (x_test, y_test) = fastnn.datasets.digits.load_data()
 x_train = x_train.astype("float32") / 16.0
@@ -44,7 +49,8 @@ model.compile(optimizer="adam",
               loss={"digit": "sparse_categorical_crossentropy", "even": "binary_crossentropy"},
               loss_weights={"digit": 1.0, "even": 0.5},
               metrics={"digit": ["accuracy"], "even": ["accuracy"]})
-history = model.fit(views(x_train), targets(y_train), epochs=25, batch_size=32, validation_split=0.1, verbose=0)
+history = model.fit(views(x_train), targets(y_train), epochs=2 if args.quick else 25, batch_size=32,
+                    validation_split=0.1, verbose=0)
 print("final training logs:", {k: round(v[-1], 4) for k, v in history.history.items()})
 results = model.evaluate(views(x_test), targets(y_test), verbose=0, return_dict=True)
 print("test:", {k: round(v, 4) for k, v in results.items()})

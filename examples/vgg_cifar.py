@@ -8,12 +8,18 @@ Blocks of two 3x3 convolutions (same padding) with BatchNormalization and ReLU, 
 dropout, doubling the filters at each block — the VGG recipe — and augmentation layers that are active
 only while training.
 
-    python examples/vgg_cifar.py
+    python examples/vgg_cifar.py [--quick]
 """
+import argparse
+
 import numpy as np
 
 import fastnn
 from fastnn import layers
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--quick", action="store_true", help="a smoke run: 1 epoch on 256 training images")
+args = parser.parse_args()
 
 fastnn.utils.set_random_seed(0)
 
@@ -33,8 +39,8 @@ def synthetic_cifar(n, rng):
     return x, y
 
 
-x_train, y_train = synthetic_cifar(2000, rng)
-x_test, y_test = synthetic_cifar(500, rng)
+x_train, y_train = synthetic_cifar(256 if args.quick else 2000, rng)
+x_test, y_test = synthetic_cifar(64 if args.quick else 500, rng)
 
 
 def vgg_block(filters, dropout):
@@ -60,6 +66,6 @@ model = fastnn.Sequential(
 model.summary()
 model.compile(optimizer="adam", loss=fastnn.losses.SparseCategoricalCrossentropy(from_logits=True),
               metrics=["accuracy"])
-model.fit(x_train, y_train, epochs=4, batch_size=64, validation_split=0.1, verbose=2)
+model.fit(x_train, y_train, epochs=1 if args.quick else 4, batch_size=64, validation_split=0.1, verbose=2)
 loss, acc = model.evaluate(x_test, y_test, verbose=0)
 print(f"test accuracy {acc:.3f} (loss {loss:.3f})")
