@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from fastnn import config
+from fastnn._registry import find_class, resolve, serialize as _serialize, snake_case, split_config
 
 # Standard deviation of a unit normal truncated to [-2, 2]; dividing by it gives the truncated draw the
 # requested variance (Keras's constant).
@@ -384,21 +385,12 @@ OrthogonalInitializer = Orthogonal
 IdentityInitializer = Identity
 
 
-def _snake(name):
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i > 0 and not name[i - 1].isupper():
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
-
-
 _CLASSES = (Constant, Zeros, Ones, Identity, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
             GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal)
 _BY_NAME = {}
 for _cls in _CLASSES:
     _BY_NAME[_cls.__name__] = _cls
-    _BY_NAME[_snake(_cls.__name__)] = _cls
+    _BY_NAME[snake_case(_cls.__name__)] = _cls
 _BY_NAME.update({
     "OrthogonalInitializer": Orthogonal, "IdentityInitializer": Identity,
     "xavier_uniform": GlorotUniform, "xavier_normal": GlorotNormal,
@@ -422,28 +414,13 @@ def serialize(initializer):
     """Return ``{"class_name": ..., "config": ...}`` for an Initializer (a plain function: its name)."""
     if initializer is None:
         return None
-    if isinstance(initializer, Initializer):
-        return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
-    if callable(initializer) and getattr(initializer, "__name__", None):
-        return initializer.__name__
-    raise ValueError(f"initializers.serialize: cannot serialize {initializer!r}")
+    return _serialize(initializer, Initializer, "initializers.serialize", functions=True)
 
 
 def deserialize(config, custom_objects=None):
     """Build an initializer from a name or a ``{"class_name", "config"}`` dict."""
-    lookup = dict(_BY_NAME)
-    if custom_objects:
-        lookup.update(custom_objects)
-    if isinstance(config, str):
-        name, kwargs = config, {}
-    elif isinstance(config, dict) and "class_name" in config:
-        name, kwargs = config["class_name"], dict(config.get("config") or {})
-    else:
-        raise ValueError(f"initializers.deserialize: expected a name or a dict with 'class_name' and "
-                         f"'config', received {config!r}")
-    cls = lookup.get(name)
-    if cls is None:
-        raise ValueError(f"Unknown initializer: {name!r}. Valid names are {_valid_names()}")
+    name, kwargs = split_config(config, "initializers.deserialize")
+    cls = find_class(name, _BY_NAME, "initializer", _valid_names(), custom_objects)
     if isinstance(cls, type) and issubclass(cls, Initializer):
         return cls.from_config(kwargs)
     return cls(**kwargs) if kwargs else cls
@@ -464,11 +441,4 @@ def get(identifier):
     if identifier is None:
         raise ValueError(f"initializers.get: an initializer is required, received None. "
                          f"Valid names are {_valid_names()}")
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}. "
-                     f"Valid names are {_valid_names()}")
+    return resolve(identifier, Initializer, deserialize, "initializer", _valid_names())

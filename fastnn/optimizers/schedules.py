@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 
+from fastnn._registry import find_class, serialize as _serialize, split_config
+
 __all__ = ["LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay", "CosineDecay",
            "InverseTimeDecay", "serialize", "deserialize"]
 
@@ -191,20 +193,10 @@ _BY_NAME = {cls.__name__: cls for cls in (ExponentialDecay, PiecewiseConstantDec
 
 def serialize(schedule):
     """Return ``{"class_name": ..., "config": ...}`` for a schedule."""
-    if not isinstance(schedule, LearningRateSchedule):
-        raise ValueError(f"schedules.serialize: expected a LearningRateSchedule, received {schedule!r}")
-    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+    return _serialize(schedule, LearningRateSchedule, "schedules.serialize")
 
 
 def deserialize(config, custom_objects=None):
     """Build a schedule from ``{"class_name": ..., "config": ...}``."""
-    lookup = dict(_BY_NAME)
-    if custom_objects:
-        lookup.update(custom_objects)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"schedules.deserialize: expected a dict with 'class_name' and 'config', received {config!r}")
-    cls = lookup.get(config["class_name"])
-    if cls is None:
-        raise ValueError(f"Unknown learning rate schedule: {config['class_name']!r}. "
-                         f"Valid names are {sorted(_BY_NAME)}")
-    return cls.from_config(dict(config.get("config") or {}))
+    name, kwargs = split_config(config, "schedules.deserialize", names=False)
+    return find_class(name, _BY_NAME, "learning rate schedule", sorted(_BY_NAME), custom_objects).from_config(kwargs)
