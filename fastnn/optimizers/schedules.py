@@ -7,22 +7,11 @@ import math
 
 import numpy as np
 
+from fastnn._checks import check_number
 from fastnn._registry import find_class, serialize as _serialize, split_config
 
 __all__ = ["LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay", "CosineDecay",
            "InverseTimeDecay", "serialize", "deserialize"]
-
-
-def _number(value, name, who, positive=False, non_negative=False):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(float(value)):
-        raise ValueError(f"{who}: argument `{name}` must be a finite number, received {value!r}")
-    value = float(value)
-    if positive and value <= 0:
-        raise ValueError(f"{who}: argument `{name}` must be positive, received {value!r}")
-    if non_negative and value < 0:
-        raise ValueError(f"{who}: argument `{name}` must be non-negative, received {value!r}")
-    return value
 
 
 def _step(step):
@@ -60,9 +49,10 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
         who = "ExponentialDecay"
-        self.initial_learning_rate = _number(initial_learning_rate, "initial_learning_rate", who, non_negative=True)
-        self.decay_steps = _number(decay_steps, "decay_steps", who, positive=True)
-        self.decay_rate = _number(decay_rate, "decay_rate", who, non_negative=True)
+        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", who,
+                                                  non_negative=True)
+        self.decay_steps = check_number(decay_steps, "decay_steps", who, positive=True)
+        self.decay_rate = check_number(decay_rate, "decay_rate", who, non_negative=True)
         self.staircase = bool(staircase)
         self.name = name
 
@@ -90,9 +80,10 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
         who = "InverseTimeDecay"
-        self.initial_learning_rate = _number(initial_learning_rate, "initial_learning_rate", who, non_negative=True)
-        self.decay_steps = _number(decay_steps, "decay_steps", who, positive=True)
-        self.decay_rate = _number(decay_rate, "decay_rate", who, non_negative=True)
+        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", who,
+                                                  non_negative=True)
+        self.decay_steps = check_number(decay_steps, "decay_steps", who, positive=True)
+        self.decay_rate = check_number(decay_rate, "decay_rate", who, non_negative=True)
         self.staircase = bool(staircase)
         self.name = name
 
@@ -123,10 +114,10 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         if len(values) != len(boundaries) + 1:
             raise ValueError(f"{who}: `values` must have exactly one more element than `boundaries`, received "
                              f"{len(boundaries)} boundaries and {len(values)} values")
-        self.boundaries = [_number(b, "boundaries", who) for b in boundaries]
+        self.boundaries = [check_number(b, "boundaries", who) for b in boundaries]
         if any(b1 <= b0 for b0, b1 in zip(self.boundaries, self.boundaries[1:])):
             raise ValueError(f"{who}: `boundaries` must be strictly increasing, received {boundaries}")
-        self.values = [_number(v, "values", who, non_negative=True) for v in values]
+        self.values = [check_number(v, "values", who, non_negative=True) for v in values]
         self.name = name
 
     def __call__(self, step):
@@ -160,12 +151,13 @@ class CosineDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay", warmup_target=None,
                  warmup_steps=0):
         who = "CosineDecay"
-        self.initial_learning_rate = _number(initial_learning_rate, "initial_learning_rate", who, non_negative=True)
-        self.decay_steps = _number(decay_steps, "decay_steps", who, positive=True)
-        self.alpha = _number(alpha, "alpha", who, non_negative=True)
-        self.warmup_target = None if warmup_target is None else _number(warmup_target, "warmup_target", who,
+        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", who,
+                                                  non_negative=True)
+        self.decay_steps = check_number(decay_steps, "decay_steps", who, positive=True)
+        self.alpha = check_number(alpha, "alpha", who, non_negative=True)
+        self.warmup_target = None if warmup_target is None else check_number(warmup_target, "warmup_target", who,
                                                                         non_negative=True)
-        self.warmup_steps = _number(warmup_steps, "warmup_steps", who, non_negative=True)
+        self.warmup_steps = check_number(warmup_steps, "warmup_steps", who, non_negative=True)
         self.name = name
 
     def _decay(self, step, start_lr):
