@@ -36,7 +36,29 @@ class LearningRateSchedule:
         return f"{type(self).__name__}({args})"
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _StepDecay(LearningRateSchedule):
+    """The arguments ExponentialDecay and InverseTimeDecay share, and their decay progress
+    ``p = step / decay_steps`` (``floor(p)`` if staircase); subclasses map p to a rate in ``__call__``."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
+        who = type(self).__name__
+        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", who,
+                                                  non_negative=True)
+        self.decay_steps = check_number(decay_steps, "decay_steps", who, positive=True)
+        self.decay_rate = check_number(decay_rate, "decay_rate", who, non_negative=True)
+        self.staircase = bool(staircase)
+        self.name = name
+
+    def _progress(self, step):
+        p = _step(step) / self.decay_steps
+        return math.floor(p) if self.staircase else p
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_StepDecay):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored exponent if staircase).
 
     Args:
@@ -48,26 +70,13 @@ class ExponentialDecay(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
-        who = "ExponentialDecay"
-        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", who,
-                                                  non_negative=True)
-        self.decay_steps = check_number(decay_steps, "decay_steps", who, positive=True)
-        self.decay_rate = check_number(decay_rate, "decay_rate", who, non_negative=True)
-        self.staircase = bool(staircase)
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        p = _step(step) / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate * self.decay_rate ** p
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return self.initial_learning_rate * self.decay_rate ** self._progress(step)
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (floored ratio if staircase).
 
     Args:
@@ -79,23 +88,10 @@ class InverseTimeDecay(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
-        who = "InverseTimeDecay"
-        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", who,
-                                                  non_negative=True)
-        self.decay_steps = check_number(decay_steps, "decay_steps", who, positive=True)
-        self.decay_rate = check_number(decay_rate, "decay_rate", who, non_negative=True)
-        self.staircase = bool(staircase)
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        p = _step(step) / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate / (1.0 + self.decay_rate * p)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return self.initial_learning_rate / (1.0 + self.decay_rate * self._progress(step))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
