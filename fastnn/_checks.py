@@ -1,28 +1,34 @@
-"""Validation of numeric hyper-parameters shared by initializers and learning-rate schedules."""
-import math
+"""Validation of numeric hyper-parameters, shared by layers, optimizers, schedules and initializers."""
+import numbers
 
 import numpy as np
 
 
-def check_number(value, name, who, positive=False, non_negative=False):
-    """Return `value` as a float after checking it is a finite real number (bool is refused).
+def check_number(value, name, who, low=None, high=None, low_open=False, high_open=False, allow_none=False):
+    """Return `value` as a float after checking it is a finite real number (not a bool) in a range.
 
     Args:
         value: the received argument.
         name: the argument's name, for the message.
-        who: the class or function that received it, for the message.
-        positive: require value > 0.
-        non_negative: require value >= 0.
+        who: the layer, optimizer or class that received it, for the message.
+        low, high: bounds (None: unbounded on that side).
+        low_open, high_open: exclude the bound itself (``low_open=True``: value > low).
+        allow_none: accept None (returned as is).
 
     Raises:
-        ValueError: ``<who>: argument `<name>` must be ..., received <value>``.
+        ValueError: ``<who>: argument `<name>` must be a number in [low, high), received <value>``.
     """
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(float(value)):
-        raise ValueError(f"{who}: argument `{name}` must be a finite number, received {value!r}")
-    value = float(value)
-    if positive and value <= 0:
-        raise ValueError(f"{who}: argument `{name}` must be positive, received {value!r}")
-    if non_negative and value < 0:
-        raise ValueError(f"{who}: argument `{name}` must be non-negative, received {value!r}")
-    return value
+    if value is None and allow_none:
+        return None
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and bool(np.isfinite(value))
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        lo = "(-inf" if low is None else f"{'(' if low_open else '['}{low}"
+        hi = "inf)" if high is None else f"{high}{')' if high_open else ']'}"
+        where = f" in {lo}, {hi}" if (low is not None or high is not None) else ""
+        extra = " or None" if allow_none else ""
+        raise ValueError(f"{who}: argument `{name}` must be a number{where}{extra}, received {value!r}")
+    return float(value)

@@ -176,7 +176,7 @@ class RandomNormal(RandomInitializer):
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         super().__init__(seed)
         self.mean = check_number(mean, "mean", "RandomNormal")
-        self.stddev = check_number(stddev, "stddev", "RandomNormal", non_negative=True)
+        self.stddev = check_number(stddev, "stddev", "RandomNormal", low=0.0)
 
     def __call__(self, shape, dtype=None):
         shape, dt = _check_shape(shape, "RandomNormal"), config.standardize_dtype(dtype)
@@ -223,7 +223,7 @@ class TruncatedNormal(RandomInitializer):
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         super().__init__(seed)
         self.mean = check_number(mean, "mean", "TruncatedNormal")
-        self.stddev = check_number(stddev, "stddev", "TruncatedNormal", non_negative=True)
+        self.stddev = check_number(stddev, "stddev", "TruncatedNormal", low=0.0)
 
     def __call__(self, shape, dtype=None):
         shape, dt = _check_shape(shape, "TruncatedNormal"), config.standardize_dtype(dtype)
@@ -256,7 +256,7 @@ class VarianceScaling(RandomInitializer):
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
         super().__init__(seed)
         who = type(self).__name__
-        self.scale = check_number(scale, "scale", who, positive=True)
+        self.scale = check_number(scale, "scale", who, low=0.0, low_open=True)
         if not isinstance(mode, str) or mode.lower() not in self._MODES:
             raise ValueError(f"{who}: argument `mode` must be one of {list(self._MODES)}, received {mode!r}")
         if not isinstance(distribution, str) or \

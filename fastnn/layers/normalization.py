@@ -2,9 +2,9 @@
 import numpy as np
 
 from fastnn import config
+from fastnn._checks import check_number
 from fastnn._native import _eltwise
 from fastnn.engine.layer import Layer
-from fastnn.layers._validation import check_number
 
 
 class BatchNormalization(Layer):
@@ -40,8 +40,8 @@ class BatchNormalization(Layer):
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
             raise ValueError(f"{name}: argument `axis` must be an integer (one feature axis), received {axis!r}")
         self.axis = int(axis)
-        self.momentum = check_number(name, "momentum", momentum, low=0, high=1)
-        self.epsilon = check_number(name, "epsilon", epsilon, low=0, low_inclusive=False)
+        self.momentum = check_number(momentum, "momentum", name, low=0, high=1)
+        self.epsilon = check_number(epsilon, "epsilon", name, low=0, low_open=True)
         self.center = bool(center)
         self.scale = bool(scale)
         self.beta_initializer = beta_initializer
@@ -173,7 +173,7 @@ class LayerNormalization(Layer):
         if rms_scaling:
             raise ValueError(f"{name}: rms_scaling=True is not supported by fastnn; use rms_scaling=False")
         self.axis = [int(a) for a in axes] if isinstance(axis, (list, tuple)) else int(axis)
-        self.epsilon = check_number(name, "epsilon", epsilon, low=0, low_inclusive=False)
+        self.epsilon = check_number(epsilon, "epsilon", name, low=0, low_open=True)
         self.center = bool(center)
         self.scale = bool(scale)
         self.rms_scaling = False

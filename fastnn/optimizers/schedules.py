@@ -43,9 +43,9 @@ class _StepDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
         who = type(self).__name__
         self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", who,
-                                                  non_negative=True)
-        self.decay_steps = check_number(decay_steps, "decay_steps", who, positive=True)
-        self.decay_rate = check_number(decay_rate, "decay_rate", who, non_negative=True)
+                                                  low=0.0)
+        self.decay_steps = check_number(decay_steps, "decay_steps", who, low=0.0, low_open=True)
+        self.decay_rate = check_number(decay_rate, "decay_rate", who, low=0.0)
         self.staircase = bool(staircase)
         self.name = name
 
@@ -113,7 +113,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         self.boundaries = [check_number(b, "boundaries", who) for b in boundaries]
         if any(b1 <= b0 for b0, b1 in zip(self.boundaries, self.boundaries[1:])):
             raise ValueError(f"{who}: `boundaries` must be strictly increasing, received {boundaries}")
-        self.values = [check_number(v, "values", who, non_negative=True) for v in values]
+        self.values = [check_number(v, "values", who, low=0.0) for v in values]
         self.name = name
 
     def __call__(self, step):
@@ -148,12 +148,12 @@ class CosineDecay(LearningRateSchedule):
                  warmup_steps=0):
         who = "CosineDecay"
         self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", who,
-                                                  non_negative=True)
-        self.decay_steps = check_number(decay_steps, "decay_steps", who, positive=True)
-        self.alpha = check_number(alpha, "alpha", who, non_negative=True)
+                                                  low=0.0)
+        self.decay_steps = check_number(decay_steps, "decay_steps", who, low=0.0, low_open=True)
+        self.alpha = check_number(alpha, "alpha", who, low=0.0)
         self.warmup_target = None if warmup_target is None else check_number(warmup_target, "warmup_target", who,
-                                                                        non_negative=True)
-        self.warmup_steps = check_number(warmup_steps, "warmup_steps", who, non_negative=True)
+                                                                        low=0.0)
+        self.warmup_steps = check_number(warmup_steps, "warmup_steps", who, low=0.0)
         self.name = name
 
     def _decay(self, step, start_lr):
