@@ -5,6 +5,7 @@ from fastnn import config
 from fastnn._checks import check_number
 from fastnn._native import _eltwise
 from fastnn.engine.layer import Layer
+from fastnn.layers._serialize import serialize
 
 
 class BatchNormalization(Layer):
@@ -129,20 +130,12 @@ class BatchNormalization(Layer):
         return dx
 
     def get_config(self):
-        from fastnn import initializers, regularizers
-
-        def init(v):
-            return v if isinstance(v, (str, dict)) or v is None else initializers.serialize(v)
-
-        def reg(v):
-            return None if v is None else (v if isinstance(v, (str, dict)) else regularizers.serialize(v))
-
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
                 "center": self.center, "scale": self.scale,
-                "beta_initializer": init(self.beta_initializer), "gamma_initializer": init(self.gamma_initializer),
-                "moving_mean_initializer": init(self.moving_mean_initializer),
-                "moving_variance_initializer": init(self.moving_variance_initializer),
-                "beta_regularizer": reg(self.beta_regularizer), "gamma_regularizer": reg(self.gamma_regularizer),
+                **{k: serialize("initializers", getattr(self, k)) for k in (
+                    "beta_initializer", "gamma_initializer", "moving_mean_initializer",
+                    "moving_variance_initializer")},
+                **{k: serialize("regularizers", getattr(self, k)) for k in ("beta_regularizer", "gamma_regularizer")},
                 "beta_constraint": None, "gamma_constraint": None, "synchronized": self.synchronized}
 
 
@@ -252,15 +245,8 @@ class LayerNormalization(Layer):
         return np.ascontiguousarray(dx, dtype=dy.dtype)
 
     def get_config(self):
-        from fastnn import initializers, regularizers
-
-        def init(v):
-            return v if isinstance(v, (str, dict)) or v is None else initializers.serialize(v)
-
-        def reg(v):
-            return None if v is None else (v if isinstance(v, (str, dict)) else regularizers.serialize(v))
-
         return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
-                "scale": self.scale, "rms_scaling": False, "beta_initializer": init(self.beta_initializer),
-                "gamma_initializer": init(self.gamma_initializer), "beta_regularizer": reg(self.beta_regularizer),
-                "gamma_regularizer": reg(self.gamma_regularizer), "beta_constraint": None, "gamma_constraint": None}
+                "scale": self.scale, "rms_scaling": False,
+                **{k: serialize("initializers", getattr(self, k)) for k in ("beta_initializer", "gamma_initializer")},
+                **{k: serialize("regularizers", getattr(self, k)) for k in ("beta_regularizer", "gamma_regularizer")},
+                "beta_constraint": None, "gamma_constraint": None}
