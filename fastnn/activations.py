@@ -13,6 +13,7 @@ tanh, sigmoid, exponential, hard_sigmoid, hard_silu (alias hard_swish), mish, so
 import numpy as np
 
 from fastnn import config
+from fastnn._registry import find_class
 from fastnn._native import _eltwise
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -253,11 +254,9 @@ def _valid_names():
 
 
 def _lookup(name, kwargs=None):
-    key = _ALIASES.get(name, name)
-    if key not in _REGISTRY:
-        raise ValueError(f"Unknown activation {name!r}. Valid names: {', '.join(_valid_names())}")
+    factory = find_class(_ALIASES.get(name, name), _REGISTRY, "activation", _valid_names())
     try:
-        return _REGISTRY[key](**(kwargs or {}))
+        return factory(**(kwargs or {}))
     except TypeError as err:
         raise ValueError(f"activation {name!r}: invalid arguments {kwargs!r} ({err})") from None
 

@@ -1,6 +1,8 @@
 """Weight constraints (Keras names): projections applied to a weight after each optimizer update."""
 import numpy as np
 
+from fastnn._registry import find_class, resolve, serialize as _serialize, split_config
+
 
 class Constraint:
     """Base class: ``__call__(w) -> w'`` returns the projected weight."""
@@ -71,29 +73,26 @@ _BY_NAME = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm, "min_
 _CLASSES = {cls.__name__: cls for cls in _BY_NAME.values()}
 
 
+def deserialize(config, custom_objects=None):
+    """Build a constraint from a name or a ``{"class_name": ..., "config": ...}`` dict."""
+    name, kwargs = split_config(config, "constraints.deserialize")
+    cls = find_class(name, {**_BY_NAME, **_CLASSES}, "constraint", sorted(_BY_NAME), custom_objects)
+    return cls.from_config(kwargs)
+
+
 def get(identifier):
-    """A constraint from None, a name ('max_norm', 'non_neg', 'unit_norm', 'min_max_norm'), a dict, or a callable."""
+    """A constraint from None (-> None), a name ('max_norm', 'non_neg', 'unit_norm', 'min_max_norm' or the
+    class name), a config dict, a Constraint class or instance, or a callable ``w -> w'``."""
     if identifier is None:
         return None
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier) or _CLASSES.get(identifier)
-        if cls is None:
-            raise ValueError(f"Unknown constraint {identifier!r}; valid names: {sorted(_BY_NAME)}")
-        return cls()
-    if isinstance(identifier, dict):
-        cls = _CLASSES.get(identifier.get("class_name"))
-        if cls is None:
-            raise ValueError(f"Unknown constraint class {identifier.get('class_name')!r}; valid: {sorted(_CLASSES)}")
-        return cls.from_config(identifier.get("config", {}))
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint {identifier!r}: expected a name, dict or callable")
+    return resolve(identifier, Constraint, deserialize, "constraint", sorted(_BY_NAME))
 
 
 def serialize(constraint):
+    """``{"class_name": ..., "config": ...}`` for a built-in constraint (None for None)."""
     if constraint is None:
         return None
-    if isinstance(constraint, Constraint) and type(constraint).__name__ in _CLASSES:
-        return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
+    if type(constraint).__name__ in _CLASSES:
+        return _serialize(constraint, Constraint, "constraints.serialize")
     raise ValueError(f"Constraint {constraint!r} is a plain callable and cannot be serialized; "
                      f"subclass fastnn.constraints.Constraint and implement get_config")

@@ -18,6 +18,8 @@ import math
 import numpy as np
 
 from fastnn import config
+from fastnn._checks import check_number
+from fastnn._registry import find_class, resolve, serialize as _serialize, snake_case, split_config
 
 # Standard deviation of a unit normal truncated to [-2, 2]; dividing by it gives the truncated draw the
 # requested variance (Keras's constant).
@@ -62,18 +64,6 @@ def _check_shape(shape, who):
     return tuple(int(d) for d in shape)
 
 
-def _check_float(value, name, who, positive=False, non_negative=False):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(float(value)):
-        raise ValueError(f"{who}: argument `{name}` must be a finite number, received {value!r}")
-    value = float(value)
-    if positive and value <= 0:
-        raise ValueError(f"{who}: argument `{name}` must be positive, received {value!r}")
-    if non_negative and value < 0:
-        raise ValueError(f"{who}: argument `{name}` must be non-negative, received {value!r}")
-    return value
-
-
 class Initializer:
     """Base class: subclasses implement ``__call__(shape, dtype=None)`` and ``get_config()``."""
 
@@ -103,7 +93,7 @@ class Constant(Initializer):
     """
 
     def __init__(self, value=0.0):
-        self.value = _check_float(value, "value", "Constant")
+        self.value = check_number(value, "value", "Constant")
 
     def __call__(self, shape, dtype=None):
         return np.full(_check_shape(shape, "Constant"), self.value, dtype=config.standardize_dtype(dtype))
@@ -134,7 +124,7 @@ class Identity(Initializer):
     """
 
     def __init__(self, gain=1.0):
-        self.gain = _check_float(gain, "gain", "Identity")
+        self.gain = check_number(gain, "gain", "Identity")
 
     def __call__(self, shape, dtype=None):
         shape = _check_shape(shape, "Identity")
@@ -185,8 +175,8 @@ class RandomNormal(RandomInitializer):
 
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         super().__init__(seed)
-        self.mean = _check_float(mean, "mean", "RandomNormal")
-        self.stddev = _check_float(stddev, "stddev", "RandomNormal", non_negative=True)
+        self.mean = check_number(mean, "mean", "RandomNormal")
+        self.stddev = check_number(stddev, "stddev", "RandomNormal", low=0.0)
 
     def __call__(self, shape, dtype=None):
         shape, dt = _check_shape(shape, "RandomNormal"), config.standardize_dtype(dtype)
@@ -207,8 +197,8 @@ class RandomUniform(RandomInitializer):
 
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
         super().__init__(seed)
-        self.minval = _check_float(minval, "minval", "RandomUniform")
-        self.maxval = _check_float(maxval, "maxval", "RandomUniform")
+        self.minval = check_number(minval, "minval", "RandomUniform")
+        self.maxval = check_number(maxval, "maxval", "RandomUniform")
         if self.maxval < self.minval:
             raise ValueError(f"RandomUniform: `maxval` must be >= `minval`, received minval={minval!r}, "
                              f"maxval={maxval!r}")
@@ -232,8 +222,8 @@ class TruncatedNormal(RandomInitializer):
 
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         super().__init__(seed)
-        self.mean = _check_float(mean, "mean", "TruncatedNormal")
-        self.stddev = _check_float(stddev, "stddev", "TruncatedNormal", non_negative=True)
+        self.mean = check_number(mean, "mean", "TruncatedNormal")
+        self.stddev = check_number(stddev, "stddev", "TruncatedNormal", low=0.0)
 
     def __call__(self, shape, dtype=None):
         shape, dt = _check_shape(shape, "TruncatedNormal"), config.standardize_dtype(dtype)
@@ -266,7 +256,7 @@ class VarianceScaling(RandomInitializer):
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
         super().__init__(seed)
         who = type(self).__name__
-        self.scale = _check_float(scale, "scale", who, positive=True)
+        self.scale = check_number(scale, "scale", who, low=0.0, low_open=True)
         if not isinstance(mode, str) or mode.lower() not in self._MODES:
             raise ValueError(f"{who}: argument `mode` must be one of {list(self._MODES)}, received {mode!r}")
         if not isinstance(distribution, str) or \
@@ -359,7 +349,7 @@ class Orthogonal(RandomInitializer):
 
     def __init__(self, gain=1.0, seed=None):
         super().__init__(seed)
-        self.gain = _check_float(gain, "gain", "Orthogonal")
+        self.gain = check_number(gain, "gain", "Orthogonal")
 
     def __call__(self, shape, dtype=None):
         shape, dt = _check_shape(shape, "Orthogonal"), config.standardize_dtype(dtype)
@@ -384,21 +374,12 @@ OrthogonalInitializer = Orthogonal
 IdentityInitializer = Identity
 
 
-def _snake(name):
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i > 0 and not name[i - 1].isupper():
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
-
-
 _CLASSES = (Constant, Zeros, Ones, Identity, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
             GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal)
 _BY_NAME = {}
 for _cls in _CLASSES:
     _BY_NAME[_cls.__name__] = _cls
-    _BY_NAME[_snake(_cls.__name__)] = _cls
+    _BY_NAME[snake_case(_cls.__name__)] = _cls
 _BY_NAME.update({
     "OrthogonalInitializer": Orthogonal, "IdentityInitializer": Identity,
     "xavier_uniform": GlorotUniform, "xavier_normal": GlorotNormal,
@@ -422,28 +403,13 @@ def serialize(initializer):
     """Return ``{"class_name": ..., "config": ...}`` for an Initializer (a plain function: its name)."""
     if initializer is None:
         return None
-    if isinstance(initializer, Initializer):
-        return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
-    if callable(initializer) and getattr(initializer, "__name__", None):
-        return initializer.__name__
-    raise ValueError(f"initializers.serialize: cannot serialize {initializer!r}")
+    return _serialize(initializer, Initializer, "initializers.serialize", functions=True)
 
 
 def deserialize(config, custom_objects=None):
     """Build an initializer from a name or a ``{"class_name", "config"}`` dict."""
-    lookup = dict(_BY_NAME)
-    if custom_objects:
-        lookup.update(custom_objects)
-    if isinstance(config, str):
-        name, kwargs = config, {}
-    elif isinstance(config, dict) and "class_name" in config:
-        name, kwargs = config["class_name"], dict(config.get("config") or {})
-    else:
-        raise ValueError(f"initializers.deserialize: expected a name or a dict with 'class_name' and "
-                         f"'config', received {config!r}")
-    cls = lookup.get(name)
-    if cls is None:
-        raise ValueError(f"Unknown initializer: {name!r}. Valid names are {_valid_names()}")
+    name, kwargs = split_config(config, "initializers.deserialize")
+    cls = find_class(name, _BY_NAME, "initializer", _valid_names(), custom_objects)
     if isinstance(cls, type) and issubclass(cls, Initializer):
         return cls.from_config(kwargs)
     return cls(**kwargs) if kwargs else cls
@@ -464,11 +430,4 @@ def get(identifier):
     if identifier is None:
         raise ValueError(f"initializers.get: an initializer is required, received None. "
                          f"Valid names are {_valid_names()}")
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}. "
-                     f"Valid names are {_valid_names()}")
+    return resolve(identifier, Initializer, deserialize, "initializer", _valid_names())

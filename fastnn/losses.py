@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from fastnn import config
+from fastnn._registry import find_class, serialize as _serialize, split_config
 from fastnn._native import _loss as _native_loss
 
 EPSILON = 1e-7  # Keras's backend.epsilon(): the clip of probabilities
@@ -725,17 +726,8 @@ def get(identifier):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Loss):
         return identifier()
-    if isinstance(identifier, str):
-        cls = _NAMES.get(identifier) or _CLASSES.get(identifier)
-        if cls is None:
-            raise ValueError(f"Unknown loss {identifier!r}. Valid names: {', '.join(_valid_names())}")
-        return cls()
-    if isinstance(identifier, dict):
-        name = identifier.get("class_name")
-        cls = _CLASSES.get(name) or _NAMES.get(name)
-        if cls is None:
-            raise ValueError(f"Unknown loss class {name!r} in {identifier!r}. Valid names: {', '.join(_valid_names())}")
-        return cls.from_config(dict(identifier.get("config") or {}))
+    if isinstance(identifier, (str, dict)):
+        return deserialize(identifier)
     if callable(identifier):
         if identifier in _FUNCTIONS:
             return _FUNCTIONS[identifier]()
@@ -749,9 +741,11 @@ def serialize(loss):
     loss = get(loss)
     if isinstance(loss, LossFunctionWrapper):
         raise ValueError(f"Loss '{loss.name}' wraps a plain function and cannot be serialized")
-    return {"class_name": type(loss).__name__, "config": loss.get_config()}
+    return _serialize(loss, Loss, "losses.serialize")
 
 
-def deserialize(config):
-    """Inverse of :func:`serialize`."""
-    return get(config)
+def deserialize(config, custom_objects=None):
+    """A Loss from a name or alias ('mse'), a class name, or a ``{"class_name": ..., "config": {...}}``
+    dict (inverse of :func:`serialize`)."""
+    name, kwargs = split_config(config, "losses.deserialize")
+    return find_class(name, {**_CLASSES, **_NAMES}, "loss", _valid_names(), custom_objects).from_config(kwargs)

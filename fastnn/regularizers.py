@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from fastnn._registry import find_class, resolve, serialize as _serialize, split_config
+
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "get", "serialize", "deserialize"]
 
 
@@ -179,28 +181,13 @@ def serialize(regularizer):
     """Return ``{"class_name": ..., "config": ...}`` (None for None)."""
     if regularizer is None:
         return None
-    if isinstance(regularizer, Regularizer):
-        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
-    if callable(regularizer) and getattr(regularizer, "__name__", None):
-        return regularizer.__name__
-    raise ValueError(f"regularizers.serialize: cannot serialize {regularizer!r}")
+    return _serialize(regularizer, Regularizer, "regularizers.serialize", functions=True)
 
 
 def deserialize(config, custom_objects=None):
     """Build a regularizer from a name or a ``{"class_name", "config"}`` dict."""
-    lookup = dict(_BY_NAME)
-    if custom_objects:
-        lookup.update(custom_objects)
-    if isinstance(config, str):
-        name, kwargs = config, {}
-    elif isinstance(config, dict) and "class_name" in config:
-        name, kwargs = config["class_name"], dict(config.get("config") or {})
-    else:
-        raise ValueError(f"regularizers.deserialize: expected a name or a dict with 'class_name' and "
-                         f"'config', received {config!r}")
-    cls = lookup.get(name)
-    if cls is None:
-        raise ValueError(f"Unknown regularizer: {name!r}. Valid names are {sorted(_BY_NAME)}")
+    name, kwargs = split_config(config, "regularizers.deserialize")
+    cls = find_class(name, _BY_NAME, "regularizer", sorted(_BY_NAME), custom_objects)
     if isinstance(cls, type) and issubclass(cls, Regularizer):
         return cls.from_config(kwargs)
     return cls(**kwargs) if kwargs else cls
@@ -218,11 +205,4 @@ def get(identifier):
     """
     if identifier is None:
         return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}. "
-                     f"Valid names are {sorted(_BY_NAME)}")
+    return resolve(identifier, Regularizer, deserialize, "regularizer", sorted(_BY_NAME))

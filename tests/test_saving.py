@@ -1,4 +1,5 @@
 """Saving: the three Keras model styles, every layer type, exact resume, atomic writes, hostile files."""
+import contextlib
 import hashlib
 import inspect
 import io
@@ -322,17 +323,24 @@ def test_malformed_tensor_tables(tmp_path, mutate, pattern):
         saving.load_model(path)
 
 
-def test_config_asking_for_huge_weights_is_refused_before_allocating(tmp_path):
-    _, path = _small_model_file(tmp_path)
-    _edit_json(path, "config.json", lambda d: d["model"]["config"]["layers"][1]["config"].update(units=10**9))
+@contextlib.contextmanager
+def _peak_memory_below(limit_bytes):
+    """Fail unless the peak of the allocations traced inside the block stays below limit_bytes."""
     tracemalloc.start()
     try:
-        with pytest.raises(FileFormatError, match="more than the weights stored in the file"):
-            saving.load_model(path)
+        yield
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 20 * 2**20
+    assert peak < limit_bytes
+
+
+def test_config_asking_for_huge_weights_is_refused_before_allocating(tmp_path):
+    _, path = _small_model_file(tmp_path)
+    _edit_json(path, "config.json", lambda d: d["model"]["config"]["layers"][1]["config"].update(units=10**9))
+    with _peak_memory_below(20 * 2**20):
+        with pytest.raises(FileFormatError, match="more than the weights stored in the file"):
+            saving.load_model(path)
 
 
 @pytest.mark.parametrize("name", ["../evil.json", "/etc/passwd", "a/../../b", "..\\x"])
@@ -365,30 +373,20 @@ def test_zip_bombs_are_refused_with_bounded_memory(tmp_path):
     bomb = dict(members)
     bomb["config.json"] = (b" " * (60 * 2**20), zipfile.ZIP_DEFLATED)
     _write_members(path, bomb)
-    tracemalloc.start()
-    try:
+    with _peak_memory_below(20 * 2**20):
         with pytest.raises(FileFormatError, match="zip bomb|more than the limit"):
             saving.load_model(path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 20 * 2**20
     # 2) a member whose central directory entry declares a huge uncompressed size
     _write_members(path, members)
     raw = bytearray(path.read_bytes())
     cd = raw.rfind(b"PK\x01\x02", 0, raw.rfind(b"tensors.bin") + 1)
     raw[cd + 24:cd + 28] = (0xFFFFFFF0).to_bytes(4, "little")
     path.write_bytes(bytes(raw))
-    tracemalloc.start()
-    try:
+    with _peak_memory_below(20 * 2**20):
         with pytest.raises(FileFormatError, match="more than the limit"):
             saving.load_model(path, max_bytes=2**20)
         with pytest.raises(FileFormatError, match="sizes disagree|more compressed data|total_bytes"):
             saving.load_model(path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 20 * 2**20
 
 
 def test_newer_format_version_and_weights_only_file(tmp_path):

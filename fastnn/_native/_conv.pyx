@@ -11,6 +11,7 @@ from libc.stdlib cimport malloc, free
 
 import numpy as np
 include "isa_hook.pxi"
+include "buffers.pxi"
 
 cnp.import_array()
 
@@ -64,31 +65,6 @@ cdef fnn_conv_geom _geom(tuple t) except *:
     return g
 
 
-cdef void *_buf(object arr, str name, tuple shape, object dtype, bint writable=False) except? NULL:
-    """Data pointer of `arr` after checking its type, shape, dtype and layout."""
-    cdef cnp.ndarray a
-    if not isinstance(arr, np.ndarray):
-        raise ValueError(f"{name}: expected a numpy array, received {type(arr).__name__}")
-    a = <cnp.ndarray>arr
-    if arr.shape != shape:
-        raise ValueError(f"{name}: expected shape {shape}, received {arr.shape}")
-    if arr.dtype != dtype:
-        raise ValueError(f"{name}: expected dtype {dtype}, received {arr.dtype}")
-    if not arr.flags.c_contiguous:
-        raise ValueError(f"{name}: expected a C-contiguous array")
-    if writable and not arr.flags.writeable:
-        raise ValueError(f"{name}: the array is read-only")
-    return cnp.PyArray_DATA(a)
-
-
-cdef inline bint _is_f32(object dtype):
-    if dtype == np.float32:
-        return True
-    if dtype == np.float64:
-        return False
-    raise ValueError(f"conv kernels need float32 or float64, received {dtype}")
-
-
 cdef class _Scratch:
     """A malloc'ed panel buffer freed when the object dies."""
     cdef void *ptr
@@ -119,7 +95,7 @@ def im2col(x, tuple geom, int64_t row0, int64_t rows, col, int n_threads=1, bint
     if row0 < 0 or rows < 0 or row0 + rows > g.batch * g.out_h * g.out_w:
         raise ValueError(f"im2col: rows {row0}..{row0 + rows} outside 0..{g.batch * g.out_h * g.out_w}")
     dt = np.asarray(x).dtype
-    cdef bint f32 = _is_f32(dt)
+    cdef bint f32 = _is_f32(dt, "conv")
     cdef void *px = _buf(x, "im2col x", (g.batch, g.in_h, g.in_w, g.in_c), dt)
     cdef void *pc = _buf(col, "im2col col", (rows, K), dt, True)
     with nogil:
@@ -142,7 +118,7 @@ def col2im(col, tuple geom, int64_t row0, int64_t rows, dx, int n_threads=1, bin
     if row0 < 0 or rows < 0 or row0 + rows > g.batch * g.out_h * g.out_w:
         raise ValueError(f"col2im: rows {row0}..{row0 + rows} outside 0..{g.batch * g.out_h * g.out_w}")
     dt = np.asarray(col).dtype
-    cdef bint f32 = _is_f32(dt)
+    cdef bint f32 = _is_f32(dt, "conv")
     cdef void *pc = _buf(col, "col2im col", (rows, K), dt)
     cdef void *pd = _buf(dx, "col2im dx", (g.batch, g.in_h, g.in_w, g.in_c), dt, True)
     with nogil:
@@ -162,7 +138,7 @@ def conv2d_forward(x, w, bias, y, tuple geom, int n_threads=1, bint reference=Fa
     """y = conv2d(x, w) + bias (overwritten); bias may be None."""
     cdef fnn_conv_geom g = _geom(geom)
     dt = np.asarray(x).dtype
-    cdef bint f32 = _is_f32(dt)
+    cdef bint f32 = _is_f32(dt, "conv")
     cdef void *px = _buf(x, "conv2d x", (g.batch, g.in_h, g.in_w, g.in_c), dt)
     cdef void *pw = _buf(w, "conv2d kernel", (g.k_h, g.k_w, g.in_c, g.out_c), dt)
     cdef void *pb = NULL
@@ -191,7 +167,7 @@ def conv2d_backward_data(dy, w, dx, tuple geom, int n_threads=1, bint reference=
     """dx = d(conv2d)/dx applied to dy (overwritten)."""
     cdef fnn_conv_geom g = _geom(geom)
     dt = np.asarray(dy).dtype
-    cdef bint f32 = _is_f32(dt)
+    cdef bint f32 = _is_f32(dt, "conv")
     cdef void *pdy = _buf(dy, "conv2d dy", (g.batch, g.out_h, g.out_w, g.out_c), dt)
     cdef void *pw = _buf(w, "conv2d kernel", (g.k_h, g.k_w, g.in_c, g.out_c), dt)
     cdef void *pdx = _buf(dx, "conv2d dx", (g.batch, g.in_h, g.in_w, g.in_c), dt, True)
@@ -217,7 +193,7 @@ def conv2d_backward_filter(x, dy, dw, db, tuple geom, int n_threads=1, bint refe
     """dw += im2col(x)^T @ dy and db += column sums of dy (db may be None): both accumulated."""
     cdef fnn_conv_geom g = _geom(geom)
     dt = np.asarray(x).dtype
-    cdef bint f32 = _is_f32(dt)
+    cdef bint f32 = _is_f32(dt, "conv")
     cdef void *px = _buf(x, "conv2d x", (g.batch, g.in_h, g.in_w, g.in_c), dt)
     cdef void *pdy = _buf(dy, "conv2d dy", (g.batch, g.out_h, g.out_w, g.out_c), dt)
     cdef void *pdw = _buf(dw, "conv2d kernel grad", (g.k_h, g.k_w, g.in_c, g.out_c), dt, True)

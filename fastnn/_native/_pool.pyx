@@ -8,6 +8,7 @@ from libc.stdint cimport int64_t, int32_t
 
 import numpy as np
 include "isa_hook.pxi"
+include "buffers.pxi"
 
 cnp.import_array()
 
@@ -66,30 +67,6 @@ cdef fnn_pool_geom _geom(tuple t) except *:
     return g
 
 
-cdef void *_buf(object arr, str name, tuple shape, object dtype, bint writable=False) except? NULL:
-    cdef cnp.ndarray a
-    if not isinstance(arr, np.ndarray):
-        raise ValueError(f"{name}: expected a numpy array, received {type(arr).__name__}")
-    a = <cnp.ndarray>arr
-    if arr.shape != shape:
-        raise ValueError(f"{name}: expected shape {shape}, received {arr.shape}")
-    if arr.dtype != dtype:
-        raise ValueError(f"{name}: expected dtype {dtype}, received {arr.dtype}")
-    if not arr.flags.c_contiguous:
-        raise ValueError(f"{name}: expected a C-contiguous array")
-    if writable and not arr.flags.writeable:
-        raise ValueError(f"{name}: the array is read-only")
-    return cnp.PyArray_DATA(a)
-
-
-cdef inline bint _is_f32(object dtype):
-    if dtype == np.float32:
-        return True
-    if dtype == np.float64:
-        return False
-    raise ValueError(f"pooling kernels need float32 or float64, received {dtype}")
-
-
 _I32 = np.dtype(np.int32)
 
 
@@ -97,7 +74,7 @@ def maxpool2d_forward(x, y, argmax, tuple geom, int n_threads=1, bint reference=
     """y = max over each window, argmax = ih*in_w + iw of its first maximum (both overwritten)."""
     cdef fnn_pool_geom g = _geom(geom)
     dt = np.asarray(x).dtype
-    cdef bint f32 = _is_f32(dt)
+    cdef bint f32 = _is_f32(dt, "pooling")
     out_shape = (g.batch, g.out_h, g.out_w, g.channels)
     cdef void *px = _buf(x, "max pooling x", (g.batch, g.in_h, g.in_w, g.channels), dt)
     cdef void *py = _buf(y, "max pooling y", out_shape, dt, True)
@@ -119,7 +96,7 @@ def maxpool2d_backward(dy, argmax, dx, tuple geom, int n_threads=1, bint referen
     """dx (overwritten) = dy routed to the argmax positions, summed where windows overlap."""
     cdef fnn_pool_geom g = _geom(geom)
     dt = np.asarray(dy).dtype
-    cdef bint f32 = _is_f32(dt)
+    cdef bint f32 = _is_f32(dt, "pooling")
     out_shape = (g.batch, g.out_h, g.out_w, g.channels)
     cdef void *pdy = _buf(dy, "max pooling dy", out_shape, dt)
     cdef const int32_t *pa = <const int32_t *>_buf(argmax, "max pooling argmax", out_shape, _I32)
@@ -141,7 +118,7 @@ def avgpool2d_forward(x, y, tuple geom, int n_threads=1, bint reference=False):
     """y = mean over the valid positions of each window (overwritten)."""
     cdef fnn_pool_geom g = _geom(geom)
     dt = np.asarray(x).dtype
-    cdef bint f32 = _is_f32(dt)
+    cdef bint f32 = _is_f32(dt, "pooling")
     cdef void *px = _buf(x, "average pooling x", (g.batch, g.in_h, g.in_w, g.channels), dt)
     cdef void *py = _buf(y, "average pooling y", (g.batch, g.out_h, g.out_w, g.channels), dt, True)
     with nogil:
@@ -161,7 +138,7 @@ def avgpool2d_backward(dy, dx, tuple geom, int n_threads=1, bint reference=False
     """dx (overwritten) = dy / count spread over each window."""
     cdef fnn_pool_geom g = _geom(geom)
     dt = np.asarray(dy).dtype
-    cdef bint f32 = _is_f32(dt)
+    cdef bint f32 = _is_f32(dt, "pooling")
     cdef void *pdy = _buf(dy, "average pooling dy", (g.batch, g.out_h, g.out_w, g.channels), dt)
     cdef void *pdx = _buf(dx, "average pooling dx", (g.batch, g.in_h, g.in_w, g.channels), dt, True)
     with nogil:
@@ -180,7 +157,7 @@ def avgpool2d_backward(dy, dx, tuple geom, int n_threads=1, bint reference=False
 def global_avgpool_forward(x, y, int n_threads=1):
     """y[n, c] = mean over p of x[n, p, c] (x is (batch, spatial, channels); y overwritten)."""
     dt = np.asarray(x).dtype
-    cdef bint f32 = _is_f32(dt)
+    cdef bint f32 = _is_f32(dt, "pooling")
     cdef int64_t b = x.shape[0], s = x.shape[1], c = x.shape[2]
     cdef void *px = _buf(x, "global average pooling x", (b, s, c), dt)
     cdef void *py = _buf(y, "global average pooling y", (b, c), dt, True)
@@ -194,7 +171,7 @@ def global_avgpool_forward(x, y, int n_threads=1):
 def global_avgpool_backward(dy, dx, int n_threads=1):
     """dx[n, p, c] = dy[n, c] / spatial (overwritten)."""
     dt = np.asarray(dy).dtype
-    cdef bint f32 = _is_f32(dt)
+    cdef bint f32 = _is_f32(dt, "pooling")
     cdef int64_t b = dx.shape[0], s = dx.shape[1], c = dx.shape[2]
     cdef void *pdy = _buf(dy, "global average pooling dy", (b, c), dt)
     cdef void *pdx = _buf(dx, "global average pooling dx", (b, s, c), dt, True)
@@ -208,7 +185,7 @@ def global_avgpool_backward(dy, dx, int n_threads=1):
 def global_maxpool_forward(x, y, argmax, int n_threads=1):
     """y[n, c] = max over p of x[n, p, c]; argmax[n, c] = its first position (both overwritten)."""
     dt = np.asarray(x).dtype
-    cdef bint f32 = _is_f32(dt)
+    cdef bint f32 = _is_f32(dt, "pooling")
     cdef int64_t b = x.shape[0], s = x.shape[1], c = x.shape[2]
     if s >= 2 ** 31:
         raise ValueError("global max pooling: too many positions for an int32 argmax")
@@ -225,7 +202,7 @@ def global_maxpool_forward(x, y, argmax, int n_threads=1):
 def global_maxpool_backward(dy, argmax, dx, int n_threads=1):
     """dx (overwritten) = dy at each channel's argmax position, zero elsewhere."""
     dt = np.asarray(dy).dtype
-    cdef bint f32 = _is_f32(dt)
+    cdef bint f32 = _is_f32(dt, "pooling")
     cdef int64_t b = dx.shape[0], s = dx.shape[1], c = dx.shape[2]
     cdef void *pdy = _buf(dy, "global max pooling dy", (b, c), dt)
     cdef const int32_t *pa = <const int32_t *>_buf(argmax, "global max pooling argmax", (b, c), _I32)

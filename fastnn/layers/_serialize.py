@@ -11,8 +11,9 @@ def _module(name):
 
 
 def serialize(kind, identifier):
-    """Plain-JSON form of an initializer/regularizer/constraint/activation identifier."""
-    if identifier is None or isinstance(identifier, (str, int, float, bool)):
+    """Plain-JSON form of an initializer/regularizer/constraint/activation identifier (None, names, numbers
+    and config dicts are already plain JSON and are returned as they are)."""
+    if identifier is None or isinstance(identifier, (str, int, float, bool, dict)):
         return identifier
     module = _module(kind)
     if module is not None and hasattr(module, "serialize"):

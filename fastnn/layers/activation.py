@@ -6,8 +6,9 @@ returns a new input-gradient array and, for PReLU, adds the slope gradient into 
 import numpy as np
 
 from fastnn import activations
+from fastnn._checks import check_number
 from fastnn.engine.layer import Layer
-from fastnn.layers._validation import check_int, check_number
+from fastnn.layers._validation import check_int
 
 
 class _ElementwiseActivation(Layer):
@@ -57,9 +58,9 @@ class ReLU(_ElementwiseActivation):
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         name = type(self).__name__
-        self.max_value = check_number(name, "max_value", max_value, low=0, allow_none=True)
-        self.negative_slope = check_number(name, "negative_slope", negative_slope, low=0)
-        self.threshold = check_number(name, "threshold", threshold)
+        self.max_value = check_number(max_value, "max_value", name, low=0, allow_none=True)
+        self.negative_slope = check_number(negative_slope, "negative_slope", name, low=0)
+        self.threshold = check_number(threshold, "threshold", name)
         self._act = activations._make_relu(self.negative_slope, self.max_value, self.threshold)
 
     def get_config(self):
@@ -79,7 +80,7 @@ class LeakyReLU(_ElementwiseActivation):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
         super().__init__(**kwargs)
-        self.negative_slope = check_number(type(self).__name__, "negative_slope", negative_slope, low=0)
+        self.negative_slope = check_number(negative_slope, "negative_slope", type(self).__name__, low=0)
         self._act = activations._make_leaky_relu(self.negative_slope)
 
     def get_config(self):
@@ -95,7 +96,7 @@ class ELU(_ElementwiseActivation):
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
-        self.alpha = check_number(type(self).__name__, "alpha", alpha)
+        self.alpha = check_number(alpha, "alpha", type(self).__name__)
         self._act = activations._make_elu(self.alpha)
 
     def get_config(self):

@@ -7,9 +7,10 @@ the layers are the identity. Backward multiplies by the same mask and scale the 
 """
 import numpy as np
 
+from fastnn._checks import check_number
 from fastnn.engine.layer import Layer
 from fastnn.layers import _conv_utils as cu
-from fastnn.layers._validation import check_int, check_number
+from fastnn.layers._validation import check_int
 
 
 class _MaskedDropout(Layer):
@@ -20,7 +21,7 @@ class _MaskedDropout(Layer):
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**cu.default_name(kwargs, self.keras_name))
-        self.rate = check_number(f"{type(self).__name__} '{self.name}'", "rate", rate, 0.0, 1.0, high_inclusive=False)
+        self.rate = check_number(rate, "rate", f"{type(self).__name__} '{self.name}'", 0.0, 1.0, high_open=True)
         self.seed = seed
         self._seed(seed)
 

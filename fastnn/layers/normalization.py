@@ -2,9 +2,10 @@
 import numpy as np
 
 from fastnn import config
+from fastnn._checks import check_number
 from fastnn._native import _eltwise
 from fastnn.engine.layer import Layer
-from fastnn.layers._validation import check_number
+from fastnn.layers._serialize import serialize
 
 
 class BatchNormalization(Layer):
@@ -40,8 +41,8 @@ class BatchNormalization(Layer):
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
             raise ValueError(f"{name}: argument `axis` must be an integer (one feature axis), received {axis!r}")
         self.axis = int(axis)
-        self.momentum = check_number(name, "momentum", momentum, low=0, high=1)
-        self.epsilon = check_number(name, "epsilon", epsilon, low=0, low_inclusive=False)
+        self.momentum = check_number(momentum, "momentum", name, low=0, high=1)
+        self.epsilon = check_number(epsilon, "epsilon", name, low=0, low_open=True)
         self.center = bool(center)
         self.scale = bool(scale)
         self.beta_initializer = beta_initializer
@@ -129,20 +130,12 @@ class BatchNormalization(Layer):
         return dx
 
     def get_config(self):
-        from fastnn import initializers, regularizers
-
-        def init(v):
-            return v if isinstance(v, (str, dict)) or v is None else initializers.serialize(v)
-
-        def reg(v):
-            return None if v is None else (v if isinstance(v, (str, dict)) else regularizers.serialize(v))
-
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
                 "center": self.center, "scale": self.scale,
-                "beta_initializer": init(self.beta_initializer), "gamma_initializer": init(self.gamma_initializer),
-                "moving_mean_initializer": init(self.moving_mean_initializer),
-                "moving_variance_initializer": init(self.moving_variance_initializer),
-                "beta_regularizer": reg(self.beta_regularizer), "gamma_regularizer": reg(self.gamma_regularizer),
+                **{k: serialize("initializers", getattr(self, k)) for k in (
+                    "beta_initializer", "gamma_initializer", "moving_mean_initializer",
+                    "moving_variance_initializer")},
+                **{k: serialize("regularizers", getattr(self, k)) for k in ("beta_regularizer", "gamma_regularizer")},
                 "beta_constraint": None, "gamma_constraint": None, "synchronized": self.synchronized}
 
 
@@ -173,7 +166,7 @@ class LayerNormalization(Layer):
         if rms_scaling:
             raise ValueError(f"{name}: rms_scaling=True is not supported by fastnn; use rms_scaling=False")
         self.axis = [int(a) for a in axes] if isinstance(axis, (list, tuple)) else int(axis)
-        self.epsilon = check_number(name, "epsilon", epsilon, low=0, low_inclusive=False)
+        self.epsilon = check_number(epsilon, "epsilon", name, low=0, low_open=True)
         self.center = bool(center)
         self.scale = bool(scale)
         self.rms_scaling = False
@@ -252,15 +245,8 @@ class LayerNormalization(Layer):
         return np.ascontiguousarray(dx, dtype=dy.dtype)
 
     def get_config(self):
-        from fastnn import initializers, regularizers
-
-        def init(v):
-            return v if isinstance(v, (str, dict)) or v is None else initializers.serialize(v)
-
-        def reg(v):
-            return None if v is None else (v if isinstance(v, (str, dict)) else regularizers.serialize(v))
-
         return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
-                "scale": self.scale, "rms_scaling": False, "beta_initializer": init(self.beta_initializer),
-                "gamma_initializer": init(self.gamma_initializer), "beta_regularizer": reg(self.beta_regularizer),
-                "gamma_regularizer": reg(self.gamma_regularizer), "beta_constraint": None, "gamma_constraint": None}
+                "scale": self.scale, "rms_scaling": False,
+                **{k: serialize("initializers", getattr(self, k)) for k in ("beta_initializer", "gamma_initializer")},
+                **{k: serialize("regularizers", getattr(self, k)) for k in ("beta_regularizer", "gamma_regularizer")},
+                "beta_constraint": None, "gamma_constraint": None}

@@ -7,9 +7,9 @@ layer's own generator when ``seed`` is given (reproducible), else from fastnn's 
 import numpy as np
 
 from fastnn import config
+from fastnn._checks import check_number
 from fastnn._native import _eltwise
 from fastnn.engine.layer import Layer
-from fastnn.layers._validation import check_number
 
 _SEED_LIMIT = 2 ** 63 - 1
 
@@ -30,7 +30,7 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.rate = check_number(type(self).__name__, "rate", rate, low=0, high=1, high_inclusive=False)
+        self.rate = check_number(rate, "rate", type(self).__name__, low=0, high=1, high_open=True)
         if noise_shape is not None:
             try:
                 noise_shape = tuple(None if d is None else int(d) for d in noise_shape)
@@ -95,7 +95,7 @@ class GaussianNoise(Layer):
 
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.stddev = check_number(type(self).__name__, "stddev", stddev, low=0)
+        self.stddev = check_number(stddev, "stddev", type(self).__name__, low=0)
         self.seed = seed
         self._seed(seed)
 
@@ -122,7 +122,7 @@ class GaussianDropout(Layer):
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.rate = check_number(type(self).__name__, "rate", rate, low=0, high=1, high_inclusive=False)
+        self.rate = check_number(rate, "rate", type(self).__name__, low=0, high=1, high_open=True)
         self.seed = seed
         self._seed(seed)
 
@@ -225,7 +225,7 @@ class AlphaDropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.rate = check_number(type(self).__name__, "rate", rate, low=0, high=1, high_inclusive=False)
+        self.rate = check_number(rate, "rate", type(self).__name__, low=0, high=1, high_open=True)
         self._shape_helper = Dropout(0.0, noise_shape=noise_shape, name=f"{self.name}_noise_shape")
         self.noise_shape = self._shape_helper.noise_shape
         self.seed = seed

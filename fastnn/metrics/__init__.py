@@ -2,11 +2,12 @@
 whole-dataset helpers (`confusion_matrix`, `classification_report`)."""
 import numpy as np
 
+from fastnn._registry import find_class, serialize as _serialize, snake_case, split_config
 from fastnn.metrics.accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
                                      SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy,
                                      binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
                                      sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
-from fastnn.metrics.base import Mean, MeanMetricWrapper, Metric, Sum, snake_case
+from fastnn.metrics.base import Mean, MeanMetricWrapper, Metric, Sum
 from fastnn.metrics.confusion import AUC, Precision, Recall
 from fastnn.metrics.regression import (MeanAbsoluteError, MeanSquaredError, RootMeanSquaredError,
                                        mean_absolute_error, mean_squared_error)
@@ -137,10 +138,7 @@ def get(identifier, loss=None):
     if isinstance(identifier, str):
         if identifier.lower() in ("accuracy", "acc"):
             return _accuracy_for(identifier, loss)
-        cls = _NAMED.get(identifier) or _NAMED.get(identifier.lower())
-        if cls is None:
-            raise ValueError(f"Unknown metric {identifier!r}. Valid names: {valid_names()}")
-        return cls(name=identifier)
+        return find_class(identifier, _NAMED, "metric", valid_names(), fold_case=True)(name=identifier)
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Metric):
@@ -157,23 +155,14 @@ def get(identifier, loss=None):
 
 def serialize(metric):
     """`{"class_name": ..., "config": ...}` for a Metric (plain JSON)."""
-    if not isinstance(metric, Metric):
-        raise ValueError(f"serialize: expected a Metric, received {metric!r}")
-    return {"class_name": type(metric).__name__, "config": metric.get_config()}
+    return _serialize(metric, Metric, "metrics.serialize")
 
 
 def deserialize(config):
     """Rebuild a metric from `serialize()` output."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"deserialize: expected a dict with 'class_name' and 'config', received {config!r}")
-    cls = _CLASSES.get(config["class_name"])
-    if cls is None:
-        if config["class_name"] == "_ShapeResolvedAccuracy":
-            cls = _ShapeResolvedAccuracy
-        else:
-            raise ValueError(f"deserialize: unknown metric class {config['class_name']!r}; "
-                             f"known: {sorted(_CLASSES)}")
-    return cls.from_config(config.get("config", {}))
+    name, kwargs = split_config(config, "metrics.deserialize", names=False)
+    table = {**_CLASSES, "_ShapeResolvedAccuracy": _ShapeResolvedAccuracy}
+    return find_class(name, table, "metric class", sorted(_CLASSES)).from_config(kwargs)
 
 
 __all__ = [

@@ -4,17 +4,10 @@ A metric accumulates state over batches (`update_state`), reports it (`result`) 
 (`reset_state`). State is kept in float64 numpy scalars/arrays whatever the metric's dtype, so long
 evaluations do not lose precision.
 """
-import re
-
 import numpy as np
 
 from fastnn import config
-
-
-def snake_case(name):
-    """'SparseCategoricalAccuracy' -> 'sparse_categorical_accuracy'; 'AUC' -> 'auc'."""
-    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+from fastnn._registry import snake_case
 
 
 def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):

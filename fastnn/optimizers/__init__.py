@@ -4,6 +4,7 @@
 ``fastnn.optimizers.schedules``. See ``fastnn.optimizers.base`` for the training-loop contract
 (``apply(variables)``, ``apply_gradients``, ``get_state``/``set_state``).
 """
+from fastnn._registry import find_class, resolve, serialize as _serialize, split_config
 from fastnn.optimizers import schedules
 from fastnn.optimizers.adam import Adam, AdamW, Nadam
 from fastnn.optimizers.adaptive import Adadelta, Adagrad, RMSprop
@@ -24,26 +25,13 @@ def _valid_names():
 
 def serialize(optimizer):
     """Return ``{"class_name": ..., "config": ...}`` for an optimizer."""
-    if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"optimizers.serialize: expected an Optimizer, received {optimizer!r}")
-    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+    return _serialize(optimizer, Optimizer, "optimizers.serialize")
 
 
 def deserialize(config, custom_objects=None):
-    """Build an optimizer from a name or a ``{"class_name": ..., "config": ...}`` dict."""
-    lookup = dict(_BY_NAME)
-    if custom_objects:
-        lookup.update(custom_objects)
-    if isinstance(config, str):
-        name, kwargs = config, {}
-    elif isinstance(config, dict) and "class_name" in config:
-        name, kwargs = config["class_name"], dict(config.get("config") or {})
-    else:
-        raise ValueError(f"optimizers.deserialize: expected a name or a dict with 'class_name' and 'config', "
-                         f"received {config!r}")
-    cls = lookup.get(name) or lookup.get(name.lower() if isinstance(name, str) else name)
-    if cls is None:
-        raise ValueError(f"Unknown optimizer: {name!r}. Valid names are {_valid_names()}")
+    """Build an optimizer from a name (any case) or a ``{"class_name": ..., "config": ...}`` dict."""
+    name, kwargs = split_config(config, "optimizers.deserialize")
+    cls = find_class(name, _BY_NAME, "optimizer", _valid_names(), custom_objects, fold_case=True)
     return cls.from_config(kwargs, custom_objects) if kwargs else cls()
 
 
@@ -58,10 +46,4 @@ def get(identifier):
         An Optimizer (instances are returned as is; names give a fresh one with Keras defaults).
         Unknown names raise ValueError listing the valid ones.
     """
-    if isinstance(identifier, Optimizer):
-        return identifier
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Optimizer):
-        return identifier()
-    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}. Valid names are {_valid_names()}")
+    return resolve(identifier, Optimizer, deserialize, "optimizer", _valid_names(), functions=False)

@@ -1,8 +1,9 @@
 """Adam, AdamW and Nadam (Keras 3 formulas)."""
 import math
 
+from fastnn._checks import check_number
 from fastnn._native import _optim
-from fastnn.optimizers.base import Optimizer, check_number
+from fastnn.optimizers.base import Optimizer
 
 
 def _check_betas(who, beta_1, beta_2, epsilon):

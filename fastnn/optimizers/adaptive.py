@@ -1,8 +1,9 @@
 """Per-coordinate adaptive optimizers: Adagrad, Adadelta and RMSprop (Keras 3 formulas)."""
 import numpy as np
 
+from fastnn._checks import check_number
 from fastnn._native import _optim
-from fastnn.optimizers.base import Optimizer, check_number
+from fastnn.optimizers.base import Optimizer
 
 
 class Adagrad(Optimizer):

@@ -21,28 +21,9 @@ import re
 import numpy as np
 
 from fastnn import config
+from fastnn._checks import check_number
 from fastnn._native import _optim
 from fastnn.optimizers import schedules as _schedules
-
-
-def check_number(value, name, who, low=None, high=None, low_open=False, high_open=False, allow_none=False):
-    """Validate a float hyper-parameter; ValueError naming the optimizer, argument and allowed range."""
-    if value is None and allow_none:
-        return None
-    ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating)) \
-        and math.isfinite(float(value))
-    if ok:
-        v = float(value)
-        if low is not None and (v < low or (low_open and v == low)):
-            ok = False
-        if high is not None and (v > high or (high_open and v == high)):
-            ok = False
-    if not ok:
-        lo = "(" if low_open else "["
-        hi = ")" if high_open else "]"
-        rng = f"in {lo}{low if low is not None else '-inf'}, {high if high is not None else 'inf'}{hi}"
-        raise ValueError(f"{who}: argument `{name}` must be a finite number {rng}, received {name}={value!r}")
-    return float(value)
 
 
 class Optimizer:

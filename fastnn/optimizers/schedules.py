@@ -7,20 +7,11 @@ import math
 
 import numpy as np
 
+from fastnn._checks import check_number
+from fastnn._registry import find_class, serialize as _serialize, split_config
+
 __all__ = ["LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay", "CosineDecay",
            "InverseTimeDecay", "serialize", "deserialize"]
-
-
-def _number(value, name, who, positive=False, non_negative=False):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(float(value)):
-        raise ValueError(f"{who}: argument `{name}` must be a finite number, received {value!r}")
-    value = float(value)
-    if positive and value <= 0:
-        raise ValueError(f"{who}: argument `{name}` must be positive, received {value!r}")
-    if non_negative and value < 0:
-        raise ValueError(f"{who}: argument `{name}` must be non-negative, received {value!r}")
-    return value
 
 
 def _step(step):
@@ -45,7 +36,29 @@ class LearningRateSchedule:
         return f"{type(self).__name__}({args})"
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _StepDecay(LearningRateSchedule):
+    """The arguments ExponentialDecay and InverseTimeDecay share, and their decay progress
+    ``p = step / decay_steps`` (``floor(p)`` if staircase); subclasses map p to a rate in ``__call__``."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
+        who = type(self).__name__
+        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", who,
+                                                  low=0.0)
+        self.decay_steps = check_number(decay_steps, "decay_steps", who, low=0.0, low_open=True)
+        self.decay_rate = check_number(decay_rate, "decay_rate", who, low=0.0)
+        self.staircase = bool(staircase)
+        self.name = name
+
+    def _progress(self, step):
+        p = _step(step) / self.decay_steps
+        return math.floor(p) if self.staircase else p
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_StepDecay):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)`` (floored exponent if staircase).
 
     Args:
@@ -57,25 +70,13 @@ class ExponentialDecay(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
-        who = "ExponentialDecay"
-        self.initial_learning_rate = _number(initial_learning_rate, "initial_learning_rate", who, non_negative=True)
-        self.decay_steps = _number(decay_steps, "decay_steps", who, positive=True)
-        self.decay_rate = _number(decay_rate, "decay_rate", who, non_negative=True)
-        self.staircase = bool(staircase)
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        p = _step(step) / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate * self.decay_rate ** p
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return self.initial_learning_rate * self.decay_rate ** self._progress(step)
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (floored ratio if staircase).
 
     Args:
@@ -87,22 +88,10 @@ class InverseTimeDecay(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
-        who = "InverseTimeDecay"
-        self.initial_learning_rate = _number(initial_learning_rate, "initial_learning_rate", who, non_negative=True)
-        self.decay_steps = _number(decay_steps, "decay_steps", who, positive=True)
-        self.decay_rate = _number(decay_rate, "decay_rate", who, non_negative=True)
-        self.staircase = bool(staircase)
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        p = _step(step) / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate / (1.0 + self.decay_rate * p)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return self.initial_learning_rate / (1.0 + self.decay_rate * self._progress(step))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -121,10 +110,10 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         if len(values) != len(boundaries) + 1:
             raise ValueError(f"{who}: `values` must have exactly one more element than `boundaries`, received "
                              f"{len(boundaries)} boundaries and {len(values)} values")
-        self.boundaries = [_number(b, "boundaries", who) for b in boundaries]
+        self.boundaries = [check_number(b, "boundaries", who) for b in boundaries]
         if any(b1 <= b0 for b0, b1 in zip(self.boundaries, self.boundaries[1:])):
             raise ValueError(f"{who}: `boundaries` must be strictly increasing, received {boundaries}")
-        self.values = [_number(v, "values", who, non_negative=True) for v in values]
+        self.values = [check_number(v, "values", who, low=0.0) for v in values]
         self.name = name
 
     def __call__(self, step):
@@ -158,12 +147,13 @@ class CosineDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay", warmup_target=None,
                  warmup_steps=0):
         who = "CosineDecay"
-        self.initial_learning_rate = _number(initial_learning_rate, "initial_learning_rate", who, non_negative=True)
-        self.decay_steps = _number(decay_steps, "decay_steps", who, positive=True)
-        self.alpha = _number(alpha, "alpha", who, non_negative=True)
-        self.warmup_target = None if warmup_target is None else _number(warmup_target, "warmup_target", who,
-                                                                        non_negative=True)
-        self.warmup_steps = _number(warmup_steps, "warmup_steps", who, non_negative=True)
+        self.initial_learning_rate = check_number(initial_learning_rate, "initial_learning_rate", who,
+                                                  low=0.0)
+        self.decay_steps = check_number(decay_steps, "decay_steps", who, low=0.0, low_open=True)
+        self.alpha = check_number(alpha, "alpha", who, low=0.0)
+        self.warmup_target = None if warmup_target is None else check_number(warmup_target, "warmup_target", who,
+                                                                        low=0.0)
+        self.warmup_steps = check_number(warmup_steps, "warmup_steps", who, low=0.0)
         self.name = name
 
     def _decay(self, step, start_lr):
@@ -191,20 +181,10 @@ _BY_NAME = {cls.__name__: cls for cls in (ExponentialDecay, PiecewiseConstantDec
 
 def serialize(schedule):
     """Return ``{"class_name": ..., "config": ...}`` for a schedule."""
-    if not isinstance(schedule, LearningRateSchedule):
-        raise ValueError(f"schedules.serialize: expected a LearningRateSchedule, received {schedule!r}")
-    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+    return _serialize(schedule, LearningRateSchedule, "schedules.serialize")
 
 
 def deserialize(config, custom_objects=None):
     """Build a schedule from ``{"class_name": ..., "config": ...}``."""
-    lookup = dict(_BY_NAME)
-    if custom_objects:
-        lookup.update(custom_objects)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"schedules.deserialize: expected a dict with 'class_name' and 'config', received {config!r}")
-    cls = lookup.get(config["class_name"])
-    if cls is None:
-        raise ValueError(f"Unknown learning rate schedule: {config['class_name']!r}. "
-                         f"Valid names are {sorted(_BY_NAME)}")
-    return cls.from_config(dict(config.get("config") or {}))
+    name, kwargs = split_config(config, "schedules.deserialize", names=False)
+    return find_class(name, _BY_NAME, "learning rate schedule", sorted(_BY_NAME), custom_objects).from_config(kwargs)

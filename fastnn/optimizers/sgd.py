@@ -1,6 +1,7 @@
 """Stochastic gradient descent with optional (Nesterov) momentum."""
+from fastnn._checks import check_number
 from fastnn._native import _optim
-from fastnn.optimizers.base import Optimizer, check_number
+from fastnn.optimizers.base import Optimizer
 
 
 class SGD(Optimizer):
