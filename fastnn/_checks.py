@@ -32,3 +32,11 @@ def check_number(value, name, who, low=None, high=None, low_open=False, high_ope
         extra = " or None" if allow_none else ""
         raise ValueError(f"{who}: argument `{name}` must be a number{where}{extra}, received {value!r}")
     return float(value)
+
+
+def check_int(layer_name, arg, value, low=1):
+    """Return `value` as an int after checking it is an integer >= low (not a bool or a float)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        expected = "a positive integer" if low == 1 else f"an integer >= {low}"
+        raise ValueError(f"{layer_name}: argument `{arg}` must be {expected}, received {value!r}")
+    return int(value)

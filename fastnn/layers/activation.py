@@ -8,7 +8,7 @@ import numpy as np
 from fastnn import activations
 from fastnn._checks import check_number
 from fastnn.engine.layer import Layer
-from fastnn.layers._validation import check_int
+from fastnn._checks import check_int
 
 
 class _ElementwiseActivation(Layer):

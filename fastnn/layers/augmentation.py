@@ -13,7 +13,7 @@ import numpy as np
 
 from fastnn.engine.layer import Layer
 from fastnn.layers import _conv_utils as cu
-from fastnn.layers._validation import check_int
+from fastnn._checks import check_int
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("bilinear", "nearest")

@@ -8,7 +8,7 @@ from fastnn import config
 from fastnn._native import _conv
 from fastnn.engine.layer import Layer
 from fastnn.layers import _conv_utils as cu
-from fastnn.layers._validation import check_int
+from fastnn._checks import check_int
 from fastnn.layers._serialize import activation_name, get_activation, get_constraint, serialize
 
 

@@ -4,7 +4,7 @@ import numpy as np
 from fastnn import activations, config, constraints, initializers, regularizers
 from fastnn._native import _eltwise, _gemm
 from fastnn.engine.layer import Layer
-from fastnn.layers._validation import check_int
+from fastnn._checks import check_int
 
 
 class InputLayer(Layer):

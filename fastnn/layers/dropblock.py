@@ -10,7 +10,7 @@ import numpy as np
 from fastnn._checks import check_number
 from fastnn.engine.layer import Layer
 from fastnn.layers import _conv_utils as cu
-from fastnn.layers._validation import check_int
+from fastnn._checks import check_int
 
 
 class _MaskedDropout(Layer):
