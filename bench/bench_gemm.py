@@ -54,8 +54,13 @@ def _operands(m, k, n, ta, tb, dtype, rng):
     return a, b
 
 
-def _time_pair(f_fast, f_np, flop, quick):
-    """Interleaved medians (seconds) of the two callables."""
+def _time_pair(f_fast, f_np, flop, quick, settle=0.0):
+    """Interleaved medians (seconds) of the two callables.
+
+    settle: seconds to pause before each block of calls. With several threads, the pool that just ran
+    keeps spinning for a while (OpenBLAS for up to ~0.1 s, GNU OpenMP briefly) and would steal a core
+    from the other side's next block; pausing lets it go idle so each side is timed as it runs alone.
+    """
     budget = 0.15 if quick else 0.5  # seconds per side per row, roughly
     f_fast(), f_np(), f_fast(), f_np()  # warm-up: page faults, thread pools, packing buffers
     t0 = time.perf_counter()
@@ -65,10 +70,12 @@ def _time_pair(f_fast, f_np, flop, quick):
     samples = int(min(25 if quick else 41, max(5, budget / (one * inner))))
     tf, tn = [], []
     for _ in range(samples):
+        time.sleep(settle)
         t0 = time.perf_counter()
         for _ in range(inner):
             f_fast()
         tf.append((time.perf_counter() - t0) / inner)
+        time.sleep(settle)
         t0 = time.perf_counter()
         for _ in range(inner):
             f_np()
@@ -101,7 +108,8 @@ def run_rows(threads, dtypes, quick):
                 out_n = np.empty((m, n), dtype)
                 flop = 2.0 * m * n * k
                 tf, tn, bf, bn = _time_pair(lambda: matmul(a, b, transpose_a=ta, transpose_b=tb, out=out_f),
-                                    lambda: np.matmul(opa, opb, out=out_n), flop, quick)
+                                    lambda: np.matmul(opa, opb, out=out_n), flop, quick,
+                                                    settle=0.12 if threads > 1 else 0.0)
                 row = {"shape": f"{m}x{k}x{n}", "label": label, "m": m, "k": k, "n": n,
                        "trans_a": bool(ta), "trans_b": bool(tb), "dtype": np.dtype(dtype).name, "threads": threads,
                        "fastnn_gflops": round(flop / tf / 1e9, 2), "numpy_gflops": round(flop / tn / 1e9, 2),
