@@ -57,12 +57,15 @@ def _operands(m, k, n, ta, tb, dtype, rng):
 def _time_pair(f_fast, f_np, flop, quick, settle=0.0):
     """Interleaved medians (seconds) of the two callables.
 
-    settle: seconds to pause before each block of calls. With several threads, the pool that just ran
-    keeps spinning for a while (OpenBLAS for up to ~0.1 s, GNU OpenMP briefly) and would steal a core
-    from the other side's next block; pausing lets it go idle so each side is timed as it runs alone.
+    Each timed block of calls starts with one untimed call, which wakes that library's thread pool:
+    after the other library ran, a pool's workers are asleep, and waking an idle core (in a VM an idle
+    vCPU) can take milliseconds — a cost of alternating two libraries, not of either GEMM.
+    settle: seconds to pause before each block. With several threads, the pool that just ran keeps
+    spinning for a while (OpenBLAS up to ~0.1 s) and would steal a core from the other side's block.
     """
     budget = 0.15 if quick else 0.5  # seconds per side per row, roughly
     f_fast(), f_np(), f_fast(), f_np()  # warm-up: page faults, thread pools, packing buffers
+    f_fast()
     t0 = time.perf_counter()
     f_fast()
     one = max(time.perf_counter() - t0, 1e-7)
@@ -71,11 +74,13 @@ def _time_pair(f_fast, f_np, flop, quick, settle=0.0):
     tf, tn = [], []
     for _ in range(samples):
         time.sleep(settle)
+        f_fast()
         t0 = time.perf_counter()
         for _ in range(inner):
             f_fast()
         tf.append((time.perf_counter() - t0) / inner)
         time.sleep(settle)
+        f_np()
         t0 = time.perf_counter()
         for _ in range(inner):
             f_np()
