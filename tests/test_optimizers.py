@@ -167,6 +167,26 @@ def test_matches_keras_formula(kind, cfg, dtype):
         np.testing.assert_allclose(v.value, r, **tol)
 
 
+@given(kind=st.sampled_from(sorted(CLASSES)), lr=st.floats(1e-4, 0.5), beta_1=st.floats(0.0, 0.99),
+       beta_2=st.floats(0.5, 0.9999), rho=st.floats(0.0, 0.99), momentum=st.floats(0.0, 0.95),
+       flag=st.booleans(), seed=st.integers(0, 2**16))
+def test_random_hyper_parameters_match_keras_formula(kind, lr, beta_1, beta_2, rho, momentum, flag, seed):
+    cfg = {"learning_rate": lr}
+    if kind in ("adam", "adamw", "nadam"):
+        cfg.update(beta_1=beta_1, beta_2=beta_2)
+        if kind != "nadam":
+            cfg["amsgrad"] = flag
+    elif kind == "sgd":
+        cfg.update(momentum=momentum, nesterov=flag)
+    elif kind == "rmsprop":
+        cfg.update(rho=rho, momentum=momentum, centered=flag)
+    elif kind == "adadelta":
+        cfg["rho"] = rho
+    variables, ref_ws, _ = _run(kind, cfg, "float64", n_steps=4, seed=seed)
+    for v, r in zip(variables, ref_ws):
+        np.testing.assert_allclose(v.value, r, rtol=1e-9, atol=1e-11)
+
+
 def _kernel_calls(dtype, n, rng):
     """(name, callable(reference) -> tuple of arrays after the update) for every kernel and option."""
     w0 = rng.standard_normal(n).astype(dtype)
@@ -440,3 +460,26 @@ def test_unknown_argument_and_bad_kernel_inputs():
     g.flags.writeable = False  # read-only gradients are accepted
     _optim.adagrad(w, g, np.zeros(4, np.float32), 0.1, 1e-7)
     assert np.all(w < 0)
+
+
+KERAS_CASES = [("SGD", {"momentum": 0.9, "nesterov": True}), ("Adagrad", {}), ("Adadelta", {"learning_rate": 1.0}),
+               ("RMSprop", {"momentum": 0.5, "centered": True}), ("Adam", {"amsgrad": True}), ("AdamW", {}),
+               ("Nadam", {"clipvalue": 0.5}), ("Adam", {"global_clipnorm": 0.7}), ("SGD", {"clipnorm": 0.5})]
+
+
+@pytest.mark.parametrize("name,cfg", KERAS_CASES)
+def test_matches_keras_when_installed(name, cfg):
+    """Where Keras 3 is importable (any backend), its optimizer and ours agree after several steps."""
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(11)
+    ws = [rng.standard_normal(s).astype(np.float32) for s in SHAPES]
+    grads = [[rng.standard_normal(s).astype(np.float32) for s in SHAPES] for _ in range(5)]
+    kvars = [keras.Variable(w.copy(), dtype="float32") for w in ws]
+    kopt = getattr(keras.optimizers, name)(**cfg)
+    ours = [Variable(w.copy(), f"w{i}") for i, w in enumerate(ws)]
+    opt = getattr(optimizers, name)(**cfg)
+    for gs in grads:
+        kopt.apply_gradients(zip([keras.ops.convert_to_tensor(g) for g in gs], kvars))
+        opt.apply_gradients(list(zip(gs, ours)))
+    for kv, v in zip(kvars, ours):
+        np.testing.assert_allclose(v.value, keras.ops.convert_to_numpy(kv), rtol=2e-5, atol=2e-6)

@@ -173,8 +173,8 @@ class Optimizer:
         pass
 
     @property
-    def variables(self):
-        """The variables this optimizer has state for, in state order."""
+    def tracked_variables(self):
+        """The model variables this optimizer has state for, in state order."""
         return list(self._variables)
 
     def get_state(self):
