@@ -9,6 +9,12 @@
 #define FNN_CAT5_(a, b, c, d, e) a##b##c##d##e
 #define FNN_CAT5(a, b, c, d, e) FNN_CAT5_(a, b, c, d, e)
 
+#ifdef _OPENMP
+#define OPTIM_OMP_FOR _Pragma("omp parallel for schedule(static) num_threads(threads_) if(threads_ > 1)")
+#else
+#define OPTIM_OMP_FOR
+#endif
+
 /* Below this many elements a thread team costs more than it saves. */
 #define OPTIM_PARALLEL_MIN (4 * FNN_OPTIM_CHUNK)
 

@@ -11,11 +11,11 @@
         const int64_t n_chunks_ = ((n) + FNN_OPTIM_CHUNK - 1) / FNN_OPTIM_CHUNK;                \
         const int threads_ = ((n) >= OPTIM_PARALLEL_MIN && (n_threads) > 1) ? (n_threads) : 1; \
         const int avx512_ = fnn_isa_active() >= FNN_ISA_AVX512;                                 \
-        _Pragma("omp parallel for schedule(static) num_threads(threads_) if(threads_ > 1)")     \
+        OPTIM_OMP_FOR                                                                            \
         for (int64_t c_ = 0; c_ < n_chunks_; c_++) {                                            \
             const int64_t off = c_ * FNN_OPTIM_CHUNK;                                           \
             const int64_t len = ((n) - off) < FNN_OPTIM_CHUNK ? ((n) - off) : FNN_OPTIM_CHUNK;  \
-            (void)avx512_;                                                                       \
+            (void)avx512_; (void)threads_;                                                       \
             BODY                                                                                 \
         }                                                                                        \
     } while (0)

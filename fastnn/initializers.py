@@ -32,14 +32,20 @@ __all__ = [
 ]
 
 
-def compute_fans(shape):
+def compute_fans(shape, input_axes=None, output_axes=None):
     """Return (fan_in, fan_out) of a weight of `shape`, as Keras computes them.
 
     Args:
         shape: tuple of ints. () -> (1, 1); (n,) -> (n, n); (n_in, n_out) -> (n_in, n_out);
             (*spatial, c_in, c_out) -> (prod(spatial) * c_in, prod(spatial) * c_out).
+        input_axes, output_axes: optional lists of axes; when both are given the fans are the products
+            of those dimensions (Keras 3.15's explicit-axes form, e.g. for EinsumDense kernels).
     """
     shape = tuple(int(d) for d in shape)
+    if input_axes is not None and output_axes is not None:
+        fan_in = int(np.prod([shape[a] for a in input_axes], dtype=np.int64))
+        fan_out = int(np.prod([shape[a] for a in output_axes], dtype=np.int64))
+        return fan_in, fan_out
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -62,6 +68,16 @@ def _check_shape(shape, who):
     if any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0 for d in shape):
         raise ValueError(f"{who}: shape must be a tuple of non-negative integers, received {shape!r}")
     return tuple(int(d) for d in shape)
+
+
+def _check_axes(axes, name, who):
+    if axes is None:
+        return None
+    try:
+        axes = [int(a) for a in axes]
+    except (TypeError, ValueError):
+        raise ValueError(f"{who}: argument `{name}` must be None or a list of integers, received {axes!r}") from None
+    return axes
 
 
 class Initializer:
@@ -248,14 +264,18 @@ class VarianceScaling(RandomInitializer):
         distribution: 'truncated_normal' (default), 'untruncated_normal' or 'uniform'
             ('normal' is accepted as 'truncated_normal').
         seed: None or a non-negative int.
+        input_axes, output_axes: optional lists of axes giving the fans explicitly (see compute_fans).
     """
 
     _MODES = ("fan_in", "fan_out", "fan_avg")
     _DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None, input_axes=None,
+                 output_axes=None):
         super().__init__(seed)
         who = type(self).__name__
+        self.input_axes = _check_axes(input_axes, "input_axes", who)
+        self.output_axes = _check_axes(output_axes, "output_axes", who)
         self.scale = check_number(scale, "scale", who, low=0.0, low_open=True)
         if not isinstance(mode, str) or mode.lower() not in self._MODES:
             raise ValueError(f"{who}: argument `mode` must be one of {list(self._MODES)}, received {mode!r}")
@@ -269,7 +289,7 @@ class VarianceScaling(RandomInitializer):
 
     def __call__(self, shape, dtype=None):
         shape, dt = _check_shape(shape, type(self).__name__), config.standardize_dtype(dtype)
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         variance = self.scale / max(1.0, n)
         rng = self._generator()
@@ -283,7 +303,8 @@ class VarianceScaling(RandomInitializer):
         return values.astype(dt)
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed,
+                "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 class _FixedVarianceScaling(VarianceScaling):
@@ -291,12 +312,13 @@ class _FixedVarianceScaling(VarianceScaling):
 
     _FIXED = (1.0, "fan_in", "truncated_normal")
 
-    def __init__(self, seed=None):
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
         scale, mode, distribution = self._FIXED
-        super().__init__(scale=scale, mode=mode, distribution=distribution, seed=seed)
+        super().__init__(scale=scale, mode=mode, distribution=distribution, seed=seed, input_axes=input_axes,
+                         output_axes=output_axes)
 
     def get_config(self):
-        return {"seed": self.seed}
+        return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 class GlorotUniform(_FixedVarianceScaling):

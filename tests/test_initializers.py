@@ -18,6 +18,12 @@ def test_compute_fans_dense_and_conv(shape, fans):
     assert initializers.compute_fans(shape) == fans
 
 
+def test_explicit_fan_axes():
+    assert initializers.compute_fans((2, 3, 4, 5), input_axes=[0, 1], output_axes=[2, 3]) == (6, 20)
+    w = initializers.GlorotUniform(seed=0, input_axes=[0], output_axes=[1, 2])((300, 20, 20), "float64")
+    _check_uniform(w, math.sqrt(6.0 / (300 + 400)))
+
+
 def _check_uniform(w, limit):
     assert w.min() >= -limit and w.max() <= limit
     assert w.min() < -0.98 * limit and w.max() > 0.98 * limit
@@ -144,7 +150,10 @@ def test_get_identifiers_and_serialization_round_trip():
         assert type(clone) is type(obj) and clone.get_config() == obj.get_config()
         assert initializers.serialize(clone) == cfg
         np.testing.assert_array_equal(clone((3, 4)), obj((3, 4)))
-    assert initializers.GlorotUniform(seed=4).get_config() == {"seed": 4}
+    assert initializers.GlorotUniform(seed=4).get_config() == {"seed": 4, "input_axes": None, "output_axes": None}
+    # Keras 3.15 configs carry input_axes / output_axes
+    keras_cfg = {"class_name": "HeNormal", "config": {"seed": None, "input_axes": None, "output_axes": None}}
+    assert isinstance(initializers.get(keras_cfg), initializers.HeNormal)
     assert initializers.get({"class_name": "RandomNormal", "config": {"stddev": 1.0}}).stddev == 1.0
 
 

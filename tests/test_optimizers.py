@@ -167,6 +167,26 @@ def test_matches_keras_formula(kind, cfg, dtype):
         np.testing.assert_allclose(v.value, r, **tol)
 
 
+@given(kind=st.sampled_from(sorted(CLASSES)), lr=st.floats(1e-4, 0.5), beta_1=st.floats(0.0, 0.99),
+       beta_2=st.floats(0.5, 0.9999), rho=st.floats(0.0, 0.99), momentum=st.floats(0.0, 0.95),
+       flag=st.booleans(), seed=st.integers(0, 2**16))
+def test_random_hyper_parameters_match_keras_formula(kind, lr, beta_1, beta_2, rho, momentum, flag, seed):
+    cfg = {"learning_rate": lr}
+    if kind in ("adam", "adamw", "nadam"):
+        cfg.update(beta_1=beta_1, beta_2=beta_2)
+        if kind != "nadam":
+            cfg["amsgrad"] = flag
+    elif kind == "sgd":
+        cfg.update(momentum=momentum, nesterov=flag)
+    elif kind == "rmsprop":
+        cfg.update(rho=rho, momentum=momentum, centered=flag)
+    elif kind == "adadelta":
+        cfg["rho"] = rho
+    variables, ref_ws, _ = _run(kind, cfg, "float64", n_steps=4, seed=seed)
+    for v, r in zip(variables, ref_ws):
+        np.testing.assert_allclose(v.value, r, rtol=1e-9, atol=1e-11)
+
+
 def _kernel_calls(dtype, n, rng):
     """(name, callable(reference) -> tuple of arrays after the update) for every kernel and option."""
     w0 = rng.standard_normal(n).astype(dtype)
@@ -280,6 +300,46 @@ def test_weight_decay_exclusion_and_constraints():
     np.testing.assert_array_equal(c.value, [-0.01, 0.01])
 
 
+def test_ema_and_overwrite_follow_keras():
+    rng = np.random.default_rng(2)
+    w0 = rng.standard_normal(4)
+    grads = [rng.standard_normal(4) for _ in range(5)]
+    v = Variable(w0.copy(), "v")
+    opt = optimizers.SGD(learning_rate=0.1, use_ema=True, ema_momentum=0.6, ema_overwrite_frequency=3)
+    w, average = w0.copy(), np.zeros(4)
+    for t, g in enumerate(grads):
+        w = w - 0.1 * g
+        m = 0.6 if t > 0 else 0.0  # Keras: the first step copies the weights
+        average = m * average + (1 - m) * w
+        if (t + 1) % 3 == 0:
+            w = average.copy()
+        v.grad[...] = g
+        opt.apply([v])
+        np.testing.assert_allclose(v.value, w, rtol=1e-14)
+    assert opt.get_state()[1].shape == (4,)  # slots: average (SGD without momentum has none of its own)
+    v.value[...] = 7.0
+    opt.finalize_variable_values([v])
+    np.testing.assert_allclose(v.value, average, rtol=1e-14)
+
+
+def test_gradient_accumulation_follows_keras():
+    rng = np.random.default_rng(4)
+    w0 = rng.standard_normal(3)
+    grads = [rng.standard_normal(3) for _ in range(6)]
+    v = Variable(w0.copy(), "v")
+    opt = optimizers.Adam(learning_rate=0.01, gradient_accumulation_steps=3)
+    ref = KerasReference("adam", {"learning_rate": 0.01}, [(3,)])
+    w = w0.copy()
+    for t, g in enumerate(grads):
+        v.grad[...] = g
+        opt.apply([v])
+        if (t + 1) % 3 == 0:
+            mean = (grads[t - 2] + grads[t - 1] + grads[t]) / 3
+            w = ref.step([w], [mean])[0]  # bias correction counts updates (Keras: iterations = calls // k)
+        np.testing.assert_allclose(v.value, w, rtol=1e-12)
+    assert opt.iterations == 2 and opt.get_state()[0] == 6
+
+
 def test_apply_gradients_and_non_trainable():
     v, frozen = Variable(np.ones(2, np.float32), "v"), Variable(np.ones(2, np.float32), "f", trainable=False)
     frozen.grad[...] = 1.0
@@ -340,6 +400,7 @@ def test_schedule_drives_optimizer_and_learning_rate_is_settable():
 
 
 @pytest.mark.parametrize("kind,cfg", [("adam", {"amsgrad": True}), ("nadam", {}), ("sgd", {"momentum": 0.9}),
+                                      ("sgd", {"use_ema": True, "gradient_accumulation_steps": 2}),
                                       ("rmsprop", {"momentum": 0.2, "centered": True}), ("adagrad", {}),
                                       ("adadelta", {}), ("adamw", {"learning_rate": schedules.ExponentialDecay(0.01, 2, 0.5)})])
 def test_state_round_trip_resumes_bit_identically(kind, cfg):
@@ -356,6 +417,7 @@ def test_state_round_trip_resumes_bit_identically(kind, cfg):
 
     run(opt, variables, grads[:3])
     saved_state, saved_weights = opt.get_state(), [v.value.copy() for v in variables]
+    saved_iterations = opt.iterations
     assert saved_state[0] == 3 and saved_state[0].dtype == np.int64
     run(opt, variables, grads[3:])
     expected = [v.value.copy() for v in variables]
@@ -364,7 +426,7 @@ def test_state_round_trip_resumes_bit_identically(kind, cfg):
     fresh = CLASSES[kind].from_config(optimizers.serialize(opt)["config"])
     fresh.build(fresh_vars)
     fresh.set_state(saved_state)
-    assert fresh.iterations == 3
+    assert fresh.iterations == saved_iterations
     run(fresh, fresh_vars, grads[3:])
     for a, b in zip(expected, fresh_vars):
         np.testing.assert_array_equal(a, b.value)
@@ -416,7 +478,9 @@ def test_get_names_instances_dicts_and_configs():
     (lambda: optimizers.Adam(clipnorm=1.0, clipvalue=1.0), "only one of"),
     (lambda: optimizers.SGD(weight_decay=-1.0), "`weight_decay`"),
     (lambda: optimizers.AdamW(weight_decay=None), "`weight_decay`"),
-    (lambda: optimizers.Adam(use_ema=True), "use_ema"),
+    (lambda: optimizers.Adam(use_ema=True, ema_momentum=1.5), "`ema_momentum`"),
+    (lambda: optimizers.Adam(use_ema=True, ema_overwrite_frequency=0), "`ema_overwrite_frequency`"),
+    (lambda: optimizers.SGD(gradient_accumulation_steps=1), "`gradient_accumulation_steps`"),
     (lambda: optimizers.Adam(learning_rate="fast"), "`learning_rate`"),
 ])
 def test_bad_hyper_parameters(make, match):
@@ -440,3 +504,30 @@ def test_unknown_argument_and_bad_kernel_inputs():
     g.flags.writeable = False  # read-only gradients are accepted
     _optim.adagrad(w, g, np.zeros(4, np.float32), 0.1, 1e-7)
     assert np.all(w < 0)
+
+
+KERAS_CASES = [("SGD", {"momentum": 0.9, "nesterov": True}), ("Adagrad", {}), ("Adadelta", {"learning_rate": 1.0}),
+               ("RMSprop", {"momentum": 0.5, "centered": True}), ("Adam", {"amsgrad": True}), ("AdamW", {}),
+               ("Nadam", {"clipvalue": 0.5}), ("Adam", {"global_clipnorm": 0.7}), ("SGD", {"clipnorm": 0.5}),
+               ("Adam", {"use_ema": True, "ema_momentum": 0.5, "ema_overwrite_frequency": 3}),
+               ("RMSprop", {"gradient_accumulation_steps": 2, "momentum": 0.5}),
+               ("Nadam", {"gradient_accumulation_steps": 3, "use_ema": True}), ("Nadam", {"use_ema": True}),
+               ("Nadam", {"gradient_accumulation_steps": 2}), ("Adam", {"gradient_accumulation_steps": 3})]
+
+
+@pytest.mark.parametrize("name,cfg", KERAS_CASES)
+def test_matches_keras_when_installed(name, cfg):
+    """Where Keras 3 is importable (any backend), its optimizer and ours agree after several steps."""
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(11)
+    ws = [rng.standard_normal(s).astype(np.float32) for s in SHAPES]
+    grads = [[rng.standard_normal(s).astype(np.float32) for s in SHAPES] for _ in range(5)]
+    kvars = [keras.Variable(w.copy(), dtype="float32") for w in ws]
+    kopt = getattr(keras.optimizers, name)(**cfg)
+    ours = [Variable(w.copy(), f"w{i}") for i, w in enumerate(ws)]
+    opt = getattr(optimizers, name)(**cfg)
+    for gs in grads:
+        kopt.apply_gradients(zip([keras.ops.convert_to_tensor(g) for g in gs], kvars))
+        opt.apply_gradients(list(zip(gs, ours)))
+    for kv, v in zip(kvars, ours):
+        np.testing.assert_allclose(v.value, keras.ops.convert_to_numpy(kv), rtol=2e-5, atol=2e-6)

@@ -38,7 +38,7 @@ class Adam(Optimizer):
         return ["momentum", "velocity"] + (["velocity_hat"] if self.amsgrad else [])
 
     def _begin_step(self, lr):
-        t = self._iterations + 1
+        t = self.iterations + 1
         return {"lr": lr, "alpha": lr * math.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)}
 
     def _update(self, value, grad, slots, step, grad_scale, clip_value, decay, n_threads):
@@ -103,7 +103,7 @@ class Nadam(Optimizer):
         self._u_product = float(values[0])
 
     def _begin_step(self, lr):
-        t = self._iterations + 1
+        t = self.iterations + 1
         u_t = self.beta_1 * (1.0 - 0.5 * 0.96 ** t)
         u_next = self.beta_1 * (1.0 - 0.5 * 0.96 ** (t + 1))
         self._u_product *= u_t

@@ -12,8 +12,13 @@ Before each update, as Keras does (``BaseOptimizer.apply``):
    ``clipvalue`` (clip(g, -c, c));
 3. decoupled weight decay ``w = w - w * weight_decay * lr`` (unless the variable is excluded);
 4. the optimizer's step (one fused native pass per variable);
-5. ``variable.constraint``, if set, projects the new value.
-The learning rate used for step t (counting from 0) is ``schedule(t)`` for a schedule.
+5. with ``use_ema``: ``average = m * average + (1 - m) * w`` for every tracked variable (m = 0 on the
+   first step, ema_momentum afterwards), and every ``ema_overwrite_frequency`` steps ``w = average``;
+6. ``variable.constraint``, if set, projects the new value.
+With ``gradient_accumulation_steps = k``, steps 2-4 run only on every k-th call, with the mean of the
+k accumulated gradients; the other calls only accumulate. As in Keras, ``iterations`` then counts
+updates (calls // k): schedules, bias corrections and the EMA see update numbers. The learning rate
+used for update t (counting from 0) is ``schedule(t)`` for a schedule.
 """
 import math
 import re
@@ -36,8 +41,12 @@ class Optimizer:
         clipvalue: None or positive: clip each gradient element to [-clipvalue, clipvalue].
         global_clipnorm: None or positive: clip all gradients jointly to this global L2 norm.
         loss_scale_factor: None or positive: gradients are divided by it before the update.
-        use_ema, ema_momentum, ema_overwrite_frequency, gradient_accumulation_steps: accepted for Keras
-            configs; fastnn implements neither EMA nor gradient accumulation, so enabling them raises.
+        use_ema: keep an exponential moving average of the weights (default False).
+        ema_momentum: EMA momentum in [0, 1] (default 0.99).
+        ema_overwrite_frequency: None or an int >= 1: overwrite the weights with their average every
+            this many steps (``finalize_variable_values`` does it on demand).
+        gradient_accumulation_steps: None or an int >= 2: update every this many calls with the mean
+            accumulated gradient.
         name: the optimizer's name.
     """
 
@@ -59,16 +68,24 @@ class Optimizer:
                              f"global_clipnorm={global_clipnorm}")
         self.loss_scale_factor = check_number(loss_scale_factor, "loss_scale_factor", who, low=0.0,
                                               low_open=True, allow_none=True)
-        if use_ema:
-            raise ValueError(f"{who}: `use_ema=True` is not supported by fastnn")
-        if gradient_accumulation_steps not in (None, 1):
-            raise ValueError(f"{who}: `gradient_accumulation_steps` is not supported by fastnn, "
-                             f"received {gradient_accumulation_steps!r}")
-        self.ema_momentum = ema_momentum
-        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = check_number(ema_momentum, "ema_momentum", who, low=0.0, high=1.0)
+        if ema_overwrite_frequency is not None and (
+                isinstance(ema_overwrite_frequency, bool) or not isinstance(ema_overwrite_frequency, (int, np.integer))
+                or ema_overwrite_frequency < 1):
+            raise ValueError(f"{who}: argument `ema_overwrite_frequency` must be None or an integer >= 1, "
+                             f"received ema_overwrite_frequency={ema_overwrite_frequency!r}")
+        self.ema_overwrite_frequency = None if ema_overwrite_frequency is None else int(ema_overwrite_frequency)
+        if gradient_accumulation_steps is not None and (
+                isinstance(gradient_accumulation_steps, bool)
+                or not isinstance(gradient_accumulation_steps, (int, np.integer)) or gradient_accumulation_steps < 2):
+            raise ValueError(f"{who}: argument `gradient_accumulation_steps` must be None or an integer >= 2, "
+                             f"received gradient_accumulation_steps={gradient_accumulation_steps!r}")
+        self.gradient_accumulation_steps = (None if gradient_accumulation_steps is None
+                                            else int(gradient_accumulation_steps))
         self.learning_rate = learning_rate
-        self._iterations = 0
-        self._slots = {}          # Variable -> list of state arrays (_slot_names() order)
+        self._iterations = 0      # calls of apply (== updates unless gradients accumulate)
+        self._slots = {}          # Variable -> list of state arrays (_all_slot_names() order)
         self._variables = []      # Variables in first-seen order
         self._exclude_ids = set()
         self._exclude_names = []
@@ -90,18 +107,20 @@ class Optimizer:
     def _current_learning_rate(self):
         lr = self._learning_rate
         if isinstance(lr, _schedules.LearningRateSchedule):
-            lr = lr(self._iterations)
+            lr = lr(self.iterations)
         elif callable(lr):
             lr = lr()
         lr = float(lr)
         if not math.isfinite(lr) or lr < 0:
             raise ValueError(f"{type(self).__name__}: the learning rate must be a non-negative finite number, "
-                             f"the schedule gave {lr!r} at step {self._iterations}")
+                             f"the schedule gave {lr!r} at step {self.iterations}")
         return lr
 
     @property
     def iterations(self):
-        """Number of updates applied so far (int)."""
+        """Number of updates applied so far (int): calls of apply, divided by gradient_accumulation_steps."""
+        if self.gradient_accumulation_steps:
+            return self._iterations // self.gradient_accumulation_steps
         return self._iterations
 
     @iterations.setter
@@ -109,7 +128,7 @@ class Optimizer:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
             raise ValueError(f"{type(self).__name__}: `iterations` must be a non-negative integer, "
                              f"received {value!r}")
-        self._iterations = int(value)
+        self._iterations = int(value) * (self.gradient_accumulation_steps or 1)
 
     # ---- weight decay exclusion -------------------------------------------------------------------
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
@@ -133,7 +152,7 @@ class Optimizer:
     def _state(self, var):
         slots = self._slots.get(var)
         if slots is None:
-            slots = self._create_slots(var.value)
+            slots = self._create_slots(var.value) + [np.zeros_like(var.value) for _ in self._extra_slot_names()]
             self._slots[var] = slots
             self._variables.append(var)
         return slots
@@ -141,6 +160,14 @@ class Optimizer:
     def _slot_names(self):
         """Names of the per-variable state arrays this configuration uses, in get_state() order."""
         return []
+
+    def _extra_slot_names(self):
+        """Base-class slots after the optimizer's own: the EMA and the gradient accumulator."""
+        return (["average"] if self.use_ema else []) + \
+            (["accumulated_gradient"] if self.gradient_accumulation_steps else [])
+
+    def _all_slot_names(self):
+        return self._slot_names() + self._extra_slot_names()
 
     def _create_slots(self, value):
         """Return the list of state arrays of one variable (zeros; subclasses may start elsewhere)."""
@@ -154,15 +181,18 @@ class Optimizer:
         pass
 
     @property
-    def variables(self):
-        """The variables this optimizer has state for, in state order."""
+    def tracked_variables(self):
+        """The model variables this optimizer has state for, in state order."""
         return list(self._variables)
 
     def get_state(self):
-        """Export the state: ``[iterations (int64 scalar array), *optimizer scalars, *slots per variable]``.
+        """Export the state: ``[calls (int64 scalar array), *optimizer scalars, *slots per variable]``.
 
-        Per variable (in first-seen order) come its slot arrays in ``_slot_names()`` order (only the
-        slots the configuration uses); arrays are copies.
+        ``calls`` is the number of apply() calls: ``iterations`` unless gradients accumulate.
+
+        Per variable (in first-seen order) come its slot arrays: the optimizer's own in
+        ``_slot_names()`` order (only those the configuration uses), then 'average' (use_ema) and
+        'accumulated_gradient' (gradient_accumulation_steps). Arrays are copies.
         """
         state = [np.array(self._iterations, dtype=np.int64)]
         state += [np.array(v, dtype=np.float64) for v in self._global_state()]
@@ -193,7 +223,7 @@ class Optimizer:
         pos = 1 + n_global
         checked = []
         for var in self._variables:
-            for slot_name, current in zip(self._slot_names(), self._slots[var]):
+            for slot_name, current in zip(self._all_slot_names(), self._slots[var]):
                 arr = np.asarray(state[pos])
                 if arr.shape != current.shape:
                     raise ValueError(f"{who}.set_state: slot '{slot_name}' of variable "
@@ -259,17 +289,52 @@ class Optimizer:
             return
         grads = self._prepared_grads(grads, variables)
         lr = self._current_learning_rate()
+        n_own = len(self._slot_names())
+        states = [self._state(var) for var in variables]
+        if self.gradient_accumulation_steps:
+            k = self.gradient_accumulation_steps
+            accumulators = [state[-1] for state in states]
+            if (self._iterations + 1) % k != 0:
+                for acc, g in zip(accumulators, grads):
+                    acc += g
+                self._finish_step(variables)
+                return
+            grads = [(g + acc) / acc.dtype.type(k) for g, acc in zip(grads, accumulators)]
         scales = self._grad_scales(grads)
         clip_value = self.clipvalue or 0.0
         step = self._begin_step(lr)
         n_threads = config.get_num_threads()
-        for g, var, scale in zip(grads, variables, scales):
+        for g, var, state, scale in zip(grads, variables, states, scales):
             decay = self.weight_decay * lr if self.weight_decay and self._uses_weight_decay(var) else 0.0
-            self._update(var.value, g, self._state(var), step, scale, clip_value, decay, n_threads)
+            self._update(var.value, g, state[:n_own], step, scale, clip_value, decay, n_threads)
+        if self.gradient_accumulation_steps:
+            for state in states:
+                state[-1][...] = 0
+        self._finish_step(variables)
+
+    def _finish_step(self, variables):
+        """EMA of every tracked variable, periodic overwrite, constraints, then the step count."""
+        if self.use_ema:
+            index = len(self._slot_names())
+            momentum = self.ema_momentum if self.iterations != 0 else 0.0
+            for var in self._variables:
+                average = self._slots[var][index]
+                average[...] = momentum * average + (1.0 - momentum) * var.value
+            if self.ema_overwrite_frequency and (self.iterations + 1) % self.ema_overwrite_frequency == 0:
+                self.finalize_variable_values(self._variables)
         for var in variables:
             if getattr(var, "constraint", None) is not None:
                 var.value[...] = var.constraint(var.value)
         self._iterations += 1
+
+    def finalize_variable_values(self, var_list):
+        """With use_ema, overwrite the variables' values with their moving averages (Keras's method)."""
+        if not self.use_ema:
+            return
+        index = len(self._slot_names())
+        for var in var_list:
+            if var in self._slots:
+                var.value[...] = self._slots[var][index]
 
     def _begin_step(self, lr):
         """Scalars shared by every variable this step (subclasses extend); lr is the step's rate."""
@@ -287,9 +352,10 @@ class Optimizer:
             lr = float(lr())
         return {
             "name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
-            "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue, "use_ema": False,
+            "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue, "use_ema": self.use_ema,
             "ema_momentum": self.ema_momentum, "ema_overwrite_frequency": self.ema_overwrite_frequency,
-            "loss_scale_factor": self.loss_scale_factor, "gradient_accumulation_steps": None,
+            "loss_scale_factor": self.loss_scale_factor,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
         }
 
     @classmethod
@@ -300,4 +366,4 @@ class Optimizer:
         return cls(**config)
 
     def __repr__(self):
-        return f"<{type(self).__name__} name={self.name!r} iterations={self._iterations}>"
+        return f"<{type(self).__name__} name={self.name!r} iterations={self.iterations}>"
