@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import assume, given, strategies as st
 
 import fastnn
 from fastnn import optimizers
@@ -179,6 +179,10 @@ def test_random_hyper_parameters_match_keras_formula(kind, lr, beta_1, beta_2, r
     elif kind == "sgd":
         cfg.update(momentum=momentum, nesterov=flag)
     elif kind == "rmsprop":
+        # Centered RMSprop divides by sqrt(v - m^2); with rho -> 0 that difference cancels to ~rho*g^2, so
+        # any two correct float64 evaluations differ far above rtol 1e-9 (found by hypothesis: rho=1.2e-7).
+        # The formula is compared where it is well-conditioned.
+        assume(not flag or rho >= 0.1)
         cfg.update(rho=rho, momentum=momentum, centered=flag)
     elif kind == "adadelta":
         cfg["rho"] = rho
