@@ -309,13 +309,15 @@ void FN(fnn_conv2d_backward_filter_)(const fnn_conv_geom *g, const T *restrict x
         const int nt = n_threads < lanes ? (n_threads > 0 ? n_threads : 1) : lanes;
 #pragma omp parallel num_threads(nt) if (nt > 1)
         {
+            /* Stride by the team actually running (a serial build, or a runtime granting fewer threads
+             * than asked, gives fewer than nt), so every lane is computed exactly once. */
 #ifdef _OPENMP
-            const int tid = omp_get_thread_num();
+            const int tid = omp_get_thread_num(), team = omp_get_num_threads();
 #else
-            const int tid = 0;
+            const int tid = 0, team = 1;
 #endif
             T *mine = scratch + (int64_t)tid * scratch_rows * K;
-            for (int l = tid; l < lanes; l += nt) {
+            for (int l = tid; l < lanes; l += team) {
                 T *acc = l == 0 ? dw : partial + (int64_t)(l - 1) * K * F;
                 const int64_t p_lo = l * n_panels / lanes, p_hi = (l + 1) * n_panels / lanes;
                 for (int64_t p = p_lo; p < p_hi; ++p) {
