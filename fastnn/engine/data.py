@@ -89,8 +89,10 @@ def class_weights_to_sample_weights(class_weight, y):
         raise ValueError(f"class_weight must be a dict mapping class index to weight, received {type(class_weight).__name__}")
     labels = np.argmax(y, axis=-1) if (y.ndim > 1 and y.shape[-1] > 1) else y.reshape(len(y), -1)[:, 0]
     labels = np.round(labels).astype(np.int64)
-    unknown = sorted(set(np.unique(labels).tolist()) - set(int(k) for k in class_weight))
+    classes, index = np.unique(labels, return_inverse=True)
+    lookup = {int(k): float(v) for k, v in class_weight.items()}
+    unknown = [int(c) for c in classes if int(c) not in lookup]
     if unknown:
         raise ValueError(f"class_weight has no entry for class(es) {unknown[:10]}; it has {sorted(class_weight)}")
-    lookup = {int(k): float(v) for k, v in class_weight.items()}
-    return np.array([lookup[int(c)] for c in labels], dtype=np.float64)
+    # One lookup per class, then a gather: no Python loop over the samples.
+    return np.array([lookup[int(c)] for c in classes], dtype=np.float64)[index.reshape(-1)]
