@@ -143,5 +143,14 @@ static ISA_TARGET void ISA_SFX(dropout_block)(int64_t i0, int64_t n, dropout_key
     }
 }
 
+/* dx = dy * scale where kept, exact 0 where dropped (a non-finite gradient does not leak through a
+ * dropped element). Built per ISA so the byte-mask select vectorizes. */
+static ISA_TARGET void ISA_SFX(dropout_backward_block)(int64_t n, const uint8_t *restrict keep, T scale,
+                                                      const T *restrict dy, T *restrict dx)
+{
+    for (int64_t i = 0; i < n; i++)
+        dx[i] = keep[i] ? dy[i] * scale : (T)0;
+}
+
 #undef ACT_FORWARD_SWITCH
 #undef ELT_LOOP

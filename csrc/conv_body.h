@@ -174,13 +174,16 @@ static inline int64_t FN(panel_rows_)(const fnn_conv_geom *g, int64_t scratch_ro
 }
 
 /* Threads take whole panels (with single-threaded im2col and GEMM on a scratch panel of their own) when
- * panels hold whole images and there are enough of them; otherwise panels run one after the other with
+ * there are enough of them — and, for the backward-data pass (whole_images), when panels hold whole
+ * images, so that their col2im writes disjoint images; otherwise panels run one after the other with
  * the threads inside im2col and the GEMM. The GEMM's result does not depend on its thread count, so both
  * schedules give the same bits. */
-static inline int FN(panel_parallel_)(const fnn_conv_geom *g, int64_t scratch_rows, int64_t M, int n_threads)
+static inline int FN(panel_parallel_)(const fnn_conv_geom *g, int64_t scratch_rows, int64_t M, int n_threads,
+                                      int whole_images)
 {
     const int64_t rows = FN(panel_rows_)(g, scratch_rows);
-    return n_threads > 1 && g->out_h * g->out_w <= scratch_rows && (M + rows - 1) / rows >= 2 * n_threads;
+    if (whole_images && g->out_h * g->out_w > scratch_rows) return 0;
+    return n_threads > 1 && (M + rows - 1) / rows >= 2 * n_threads;
 }
 
 void FN(fnn_conv2d_forward_)(const fnn_conv_geom *g, const T *restrict x, const T *restrict w,
@@ -194,7 +197,7 @@ void FN(fnn_conv2d_forward_)(const fnn_conv_geom *g, const T *restrict x, const 
         return;
     }
     const int64_t P = FN(panel_rows_)(g, scratch_rows), n_panels = (M + P - 1) / P;
-    if (FN(panel_parallel_)(g, scratch_rows, M, n_threads)) {
+    if (FN(panel_parallel_)(g, scratch_rows, M, n_threads, 0)) {
 #pragma omp parallel num_threads(n_threads)
         {
 #ifdef _OPENMP
@@ -231,7 +234,7 @@ void FN(fnn_conv2d_backward_data_)(const fnn_conv_geom *g, const T *restrict dy,
     FN(fill_zero_)(dx, n_dx, n_threads);
     if (M <= 0) return;
     const int64_t P = FN(panel_rows_)(g, scratch_rows), n_panels = (M + P - 1) / P;
-    if (FN(panel_parallel_)(g, scratch_rows, M, n_threads)) {
+    if (FN(panel_parallel_)(g, scratch_rows, M, n_threads, 1)) {
         /* whole-image panels scatter into disjoint images of dx: safe to run side by side */
 #pragma omp parallel num_threads(n_threads)
         {

@@ -225,10 +225,22 @@ void SFX(fnn_dropout_forward)(int64_t n, uint64_t seed, double rate, T scale, co
 
 void SFX(fnn_dropout_backward)(int64_t n, const uint8_t *keep, T scale, const T *dy, T *dx, int n_threads)
 {
+    const int64_t n_blocks = (n + ELT_BLOCK - 1) / ELT_BLOCK;
     const int par = n_threads > 1 && n >= ELT_PAR_MIN;
+    void (*block)(int64_t, const uint8_t *restrict, T, const T *restrict, T *restrict) =
+        SFX(dropout_backward_block_generic);
+#if ELT_ISA_VARIANTS
+    const int isa = fnn_isa_active();
+    if (isa >= FNN_ISA_AVX512)
+        block = SFX(dropout_backward_block_avx512);
+    else if (isa >= FNN_ISA_AVX2)
+        block = SFX(dropout_backward_block_avx2);
+#endif
     OMP_FOR_IF(par)
-    for (int64_t i = 0; i < n; i++)
-        dx[i] = keep[i] ? dy[i] * scale : (T)0;
+    for (int64_t b = 0; b < n_blocks; b++) {
+        const int64_t i0 = b * ELT_BLOCK, len = n - i0 < ELT_BLOCK ? n - i0 : ELT_BLOCK;
+        block(len, keep + i0, scale, dy + i0, dx + i0);
+    }
 }
 
 /* ---------------- batch normalization ---------------- */

@@ -363,7 +363,7 @@ def test_config_round_trip(make):
     np.testing.assert_array_equal(clone(x), y)
 
 
-def test_dropout_mask_identical_for_every_isa_and_in_place():
+def test_dropout_forward_and_backward_identical_for_every_isa_and_in_place():
     from fastnn._native import _runtime
 
     x = np.random.default_rng(1).standard_normal(10007).astype(np.float32)
@@ -375,9 +375,14 @@ def test_dropout_mask_identical_for_every_isa_and_in_place():
             buf = x.copy()
             y2, keep2 = _eltwise.dropout_forward(buf, 99, 0.3, 1 / 0.7, 2, out=buf)
             assert y2 is buf and np.array_equal(y2, y) and np.array_equal(keep2, keep)
-            outs.append((y, keep))
+            g = x[::-1].copy()
+            g[:7] = np.inf  # a dropped element must give an exact 0 even for a non-finite gradient
+            dx = _eltwise.dropout_backward(keep, 1 / 0.7, g, 2)
+            np.testing.assert_array_equal(dx, np.where(keep == 1, g * np.float32(1 / 0.7), np.float32(0)))
+            outs.append((y, keep, dx))
     finally:
         _runtime.isa_force(-1)
-    for y, keep in outs[1:]:
+    for y, keep, dx in outs[1:]:
         assert np.array_equal(y, outs[0][0]) and np.array_equal(keep, outs[0][1])
+        assert np.array_equal(dx, outs[0][2])
     assert abs(outs[0][1].mean() - 0.7) < 0.02
