@@ -23,6 +23,8 @@ import time
 
 BATCH = 128
 REPS = {"mlp": 200, "cnn": 10, "lstm": 30}
+# batch-1 calls are short and their first hundreds are slower (caches, thread pools settling): time many
+INFER_REPS = {"mlp": 2000, "cnn": 500, "lstm": 500}
 WARMUP = {"mlp": 5, "cnn": 20, "lstm": 5}
 
 
@@ -176,7 +178,7 @@ def main():
     skipped = [f for f in ("torch", "keras") if f not in frameworks]
     rows = []
     for mode in args.modes.split(","):
-        reps = REPS[args.workload] * (5 if mode == "infer" else 1)
+        reps = INFER_REPS[args.workload] if mode == "infer" else REPS[args.workload]
         samples = {f: [] for f in frameworks}
         peaks = {f: [] for f in frameworks}
         for _ in range(args.rounds):

@@ -215,6 +215,43 @@ def test_memory_stays_flat_over_many_steps():
     assert grown_kb < 20_000, grown_kb
 
 
+def _models_for_cycle_check():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 16)
+    cnn = fastnn.Sequential([fastnn.Input((6, 6, 1)), L.Conv2D(2, 3, activation="relu"), L.MaxPooling2D(),
+                             L.Dropout(0.2), L.Flatten(), L.Dense(3)])
+    yield cnn, rng.random((16, 6, 6, 1), dtype=np.float32), y
+    rnn = fastnn.Sequential([fastnn.Input((4,)), L.Embedding(9, 3, mask_zero=True),
+                             L.Bidirectional(L.LSTM(2, return_sequences=True)), L.GRU(2), L.Dense(3)])
+    yield rnn, rng.integers(0, 9, (16, 4)), y
+    inp = fastnn.Input((5,))
+    a, b = L.Dense(4, activation="relu")(inp), L.Dense(4)(inp)
+    yield fastnn.Model(inp, L.Dense(3)(L.Concatenate()([a, b]))), rng.random((16, 5), dtype=np.float32), y
+
+
+def test_training_and_inference_create_no_reference_cycles():
+    """Every step's activations and gradients must be freed by reference counting when the step ends. A
+    cycle (a recursive closure in the tape once was one) keeps them alive until the cyclic GC runs:
+    the cnn workload's peak RSS was 720 MB instead of 160 MB."""
+    import gc
+
+    for model, x, y in _models_for_cycle_check():
+        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+        gc.collect()
+        gc.disable()
+        try:
+            model.train_on_batch(x, y)
+            model.fit(x, y, batch_size=8, epochs=1, verbose=0, validation_split=0.25)
+            model.predict(x, verbose=0)
+            model.predict_on_batch(x[:1])
+            model.evaluate(x, y, verbose=0)
+            found = gc.collect()
+        finally:
+            gc.enable()
+        assert found == 0, f"{found} objects in reference cycles after steps of {model.name}"
+
+
 CHILD = textwrap.dedent("""
     import multiprocessing as mp, sys
     import numpy as np, fastnn

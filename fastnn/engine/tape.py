@@ -25,14 +25,15 @@ def _flatten(x):
 
 def _restructure(like, flat):
     """Rebuild the list/tuple nesting of `like` from the flat sequence `flat` (consumed in order)."""
-    it = iter(flat)
+    return _build_like(like, iter(flat))
 
-    def build(node):
-        if isinstance(node, (list, tuple)):
-            return type(node)(build(n) for n in node)
-        return next(it)
 
-    return build(like)
+def _build_like(node, it):
+    # A module-level function, not a closure calling itself: such a closure is a reference cycle that
+    # kept every step's gradient arrays alive until the cyclic GC ran (~15 cnn steps, +500 MB of RSS).
+    if isinstance(node, (list, tuple)):
+        return type(node)(_build_like(n, it) for n in node)
+    return next(it)
 
 
 class _Record:
