@@ -30,6 +30,7 @@ const char *fnn_build_flags(void);
 int fnn_openmp_enabled(void);
 /* Usable OpenMP threads (omp_get_max_threads), 1 without OpenMP. */
 int fnn_omp_max_threads(void);
+int fnn_malloc_keep_freed(int64_t mmap_threshold, int64_t trim_threshold);
 
 /* ---- GEMM (gemm.c, gemm_ref.c) ----
  * C[m,n] = alpha * op(A)[m,k] @ op(B)[k,n] + beta * C[m,n]  (+ bias[n] on every row when bias != NULL)

@@ -27,6 +27,30 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+_freed_memory_kept = False
+
+
+def keep_freed_memory():
+    """Ask the C library to keep freed activation memory for the next training step (called by
+    ``Model.compile``; once per process; glibc only; ``FASTNN_KEEP_FREED_MEMORY=0`` opts out).
+
+    glibc hands the top of the heap back to the kernel as soon as about twice the largest recent array
+    is free, so each step of a CNN faulted its ~100 MB of activations back in (about 2400 page faults and
+    ~15 ms of a 75 ms step on the cnn workload). Like the caching allocators of other frameworks, this
+    keeps up to 256 MiB of freed heap mapped and serves arrays below 64 MiB from the heap. Peak memory
+    is unchanged; memory freed after training is returned to the system later (or at exit).
+    """
+    global _freed_memory_kept
+    if _freed_memory_kept:
+        return
+    _freed_memory_kept = True
+    if os.environ.get("FASTNN_KEEP_FREED_MEMORY", "1").strip() == "0":
+        return
+    from fastnn._native import _runtime
+
+    _runtime.malloc_keep_freed(64 << 20, 256 << 20)
+
+
 def _default_num_threads():
     env = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
     if env.isdigit() and int(env) > 0:

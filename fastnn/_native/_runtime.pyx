@@ -1,6 +1,8 @@
-"""Build and runtime facts of the C kernels: OpenMP, build flags, ISA path."""
+"""Build and runtime facts of the C kernels: OpenMP, build flags, ISA path; the allocator setting."""
+from libc.stdint cimport int64_t
 from fastnn._native.cfastnn cimport (fnn_isa_detected, fnn_isa_active, fnn_isa_force, fnn_isa_name,
-                                     fnn_build_flags, fnn_openmp_enabled, fnn_omp_max_threads)
+                                     fnn_build_flags, fnn_openmp_enabled, fnn_omp_max_threads,
+                                     fnn_malloc_keep_freed)
 
 ISA_LEVELS = {0: "generic", 1: "avx2+fma", 2: "avx512"}
 
@@ -11,6 +13,12 @@ def openmp_enabled():
 
 def omp_max_threads():
     return fnn_omp_max_threads()
+
+
+def malloc_keep_freed(int64_t mmap_threshold, int64_t trim_threshold):
+    """glibc mallopt: arrays below mmap_threshold come from the heap, and up to trim_threshold bytes of
+    freed heap stay mapped. False where the C library has no mallopt (nothing changed)."""
+    return bool(fnn_malloc_keep_freed(mmap_threshold, trim_threshold))
 
 
 def build_flags():

@@ -9,6 +9,7 @@ cdef extern from "fastnn.h" nogil:
     const char *fnn_build_flags()
     int fnn_openmp_enabled()
     int fnn_omp_max_threads()
+    int fnn_malloc_keep_freed(int64_t mmap_threshold, int64_t trim_threshold)
 
     void fnn_gemm_f32(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
                       float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,

@@ -223,6 +223,9 @@ class Model(Layer):
         for item in _flatten(list(loss.values()) if isinstance(loss, dict) else loss):
             if item is not None:
                 _losses.get(item)
+        from fastnn import config
+
+        config.keep_freed_memory()
 
     def _resolve_compiled(self):
         """Per-output loss functions, weights and metric objects (needs the output names)."""
