@@ -53,10 +53,11 @@ RNN_INLINE void FN(carry_row)(int64_t U, const T *restrict dy, T *restrict dh)
 }
 
 /* g: (4U) pre-activations in, activations i, f, c~, o out; c = f c_prev + i c~; h = o act(c). */
-RNN_INLINE void FN(lstm_fwd_row)(int64_t U, int act, int ract, T *restrict g, const T *restrict cp,
-                                 T *restrict c, T *restrict ac, T *restrict h)
+/* Units [j0, j1) of one row (the gates of unit j sit at g[j], g[U + j], g[2U + j], g[3U + j]). */
+RNN_INLINE void FN(lstm_fwd_units)(int64_t U, int64_t j0, int64_t j1, int act, int ract, T *restrict g,
+                                   const T *restrict cp, T *restrict c, T *restrict ac, T *restrict h)
 {
-    for (int64_t j = 0; j < U; ++j) {
+    for (int64_t j = j0; j < j1; ++j) {
         const T i = FN(act_fast)(ract, g[j]);
         const T f = FN(act_fast)(ract, g[U + j]);
         const T cc = FN(act_fast)(act, g[2 * U + j]);
@@ -71,6 +72,12 @@ RNN_INLINE void FN(lstm_fwd_row)(int64_t U, int act, int ract, T *restrict g, co
         ac[j] = a;
         h[j] = o * a;
     }
+}
+
+RNN_INLINE void FN(lstm_fwd_row)(int64_t U, int act, int ract, T *restrict g, const T *restrict cp,
+                                 T *restrict c, T *restrict ac, T *restrict h)
+{
+    FN(lstm_fwd_units)(U, 0, U, act, ract, g, cp, c, ac, h);
 }
 
 /* dh (in: gradient reaching h_t from later steps; out: 0, the GEMM then adds dG @ R^T),
@@ -269,8 +276,15 @@ RNN_INLINE void FN(rec_cols)(int64_t N, int64_t U, int64_t jw, const T *h, int64
         }
         return;
     }
+    /* narrower blocks: 4 vectors at a time where possible (4 independent FMA chains per row: one
+     * vector alone waits on the FMA latency every k), then single vectors */
     const int64_t full = jw / RNN_VL * RNN_VL;
-    for (int64_t j = 0; j < full; j += RNN_VL) {
+    int64_t j = 0;
+    for (; j + 4 * RNN_VL <= full; j += 4 * RNN_VL) {
+        for (n = 0; n + 4 <= N; n += 4) RNN_VB(4, 4, n, j);
+        for (; n < N; ++n) RNN_VB(1, 4, n, j);
+    }
+    for (; j < full; j += RNN_VL) {
         for (n = 0; n + 4 <= N; n += 4) RNN_VB(4, 1, n, j);
         for (; n < N; ++n) RNN_VB(1, 1, n, j);
     }

@@ -208,6 +208,60 @@ ISA_ATTR static void SFN(rec_small)(int64_t N, int64_t W, int64_t U, const T *h,
     }
 }
 
+/* The whole forward sequence of a small-batch LSTM (no recurrent dropout) in one parallel region: each
+ * thread owns a fixed range of units (whole vectors) and computes, every step, the recurrent product
+ * for the four gate columns of its units and then their cell update; one barrier per step publishes
+ * h_t. The input projections x_t @ K + b of the thread's gate columns, for every step, come first in
+ * the same region (the small register-blocked product; no packing, no second fork/join). Each column
+ * sums k in ascending order, so the bits do not depend on the thread count. */
+ISA_ATTR static void SFN(lstm_seq_small)(int64_t T_, int64_t N, int64_t D, int64_t U, int act, int ract,
+                                         const T *x, const T *K, const T *b, const uint8_t *mask, const T *R,
+                                         T *G, T *H, T *C, T *AC, int n_threads)
+{
+    const int64_t G4 = 4 * U, NU = N * U, vecs = (U + RNN_VL - 1) / RNN_VL;
+    /* same work threshold as rec_small; a thread needs at least one vector of units */
+    int nt = (double)N * G4 * U < 65536 ? 1 : n_threads;
+    nt = nt > vecs ? (int)vecs : nt;
+#pragma omp parallel num_threads(nt) if(nt > 1)
+    {
+#ifdef _OPENMP
+        const int tid = omp_get_thread_num(), team = omp_get_num_threads();
+#else
+        const int tid = 0, team = 1;
+#endif
+        const int64_t u0 = vecs * tid / team * RNN_VL, u1_ = vecs * (tid + 1) / team * RNN_VL;
+        const int64_t u1 = u1_ < U ? u1_ : U;
+        for (int64_t gate = 0; gate < 4; ++gate)
+            for (int64_t j = gate * U + u0; j < gate * U + u1; j += RNN_SUPER) {
+                const int64_t end = gate * U + u1, jw = end - j < RNN_SUPER ? end - j : RNN_SUPER;
+                RFN(rec_cols)(T_ * N, D, jw, x, D, K + j, G4, 0, b ? b + j : NULL, G + j, G4);
+            }
+        for (int64_t t = 0; t < T_; ++t) {
+            const T *hp = H + t * NU, *cp = C + t * NU;
+            T *Gt = G + t * N * G4, *h = H + (t + 1) * NU, *c = C + (t + 1) * NU, *ac = AC + t * NU;
+            for (int64_t gate = 0; gate < 4; ++gate)
+                for (int64_t j = gate * U + u0; j < gate * U + u1; j += RNN_SUPER) {
+                    const int64_t end = gate * U + u1, jw = end - j < RNN_SUPER ? end - j : RNN_SUPER;
+                    RFN(rec_cols)(N, U, jw, hp, U, R + j, G4, 1, NULL, Gt + j, G4);
+                }
+            const uint8_t *mt = mask ? mask + t * N : NULL;
+            for (int64_t n = 0; n < N; ++n) {
+                const int64_t o = n * U;
+                if (mt && !mt[n]) {
+                    memcpy(h + o + u0, hp + o + u0, (size_t)(u1 - u0) * sizeof(T));
+                    memcpy(c + o + u0, cp + o + u0, (size_t)(u1 - u0) * sizeof(T));
+                } else if (DEFAULT_PAIR(act, ract)) {
+                    RFN(lstm_fwd_units)(U, u0, u1, FNN_RNN_TANH, FNN_RNN_SIGMOID, Gt + 4 * o, cp + o, c + o,
+                                        ac + o, h + o);
+                } else {
+                    RFN(lstm_fwd_units)(U, u0, u1, act, ract, Gt + 4 * o, cp + o, c + o, ac + o, h + o);
+                }
+            }
+#pragma omp barrier
+        }
+    }
+}
+
 #undef SFN
 #undef RFN
 #undef STEP_THREADS

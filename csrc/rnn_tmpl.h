@@ -138,6 +138,19 @@ static void FN(lstm_forward_impl)(int ref, int64_t T_, int64_t N, int64_t D, int
                                   const T *rmask, T *G, T *H, T *C, T *AC, T *HD, int n_threads)
 {
     const int64_t G4 = 4 * U, NU = N * U;
+    if (!ref && !rmask && N <= RNN_SMALL_N) {
+        /* small batches: one parallel region for the whole sequence instead of one per step */
+#if RNN_HAVE_X86
+        const int isa = fnn_isa_active();
+        if (isa >= FNN_ISA_AVX512)
+            RNN_CAT(FN(lstm_seq_small), avx512)(T_, N, D, U, act, ract, x, K, b, mask, R, G, H, C, AC, n_threads);
+        else if (isa >= FNN_ISA_AVX2)
+            RNN_CAT(FN(lstm_seq_small), avx2)(T_, N, D, U, act, ract, x, K, b, mask, R, G, H, C, AC, n_threads);
+        else
+#endif
+            RNN_CAT(FN(lstm_seq_small), generic)(T_, N, D, U, act, ract, x, K, b, mask, R, G, H, C, AC, n_threads);
+        return;
+    }
     FN(rnn_gemm)(ref, 0, 0, T_ * N, G4, D, x, D, K, G4, 0, G, G4, b, n_threads);
     for (int64_t t = 0; t < T_; ++t) {
         const T *hp = H + t * NU;
