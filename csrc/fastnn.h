@@ -47,6 +47,19 @@ void fnn_gemm_f32(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
 void fnn_gemm_f64(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
                   double alpha, const double *A, int64_t lda, const double *B, int64_t ldb,
                   double beta, double *C, int64_t ldc, const double *bias, int n_threads);
+/* B packed once for many products with the same B (e.g. a recurrent kernel used at every time step):
+ * fnn_gemm_packed_b_len_* elements (64-byte aligned buffer recommended), filled by fnn_gemm_pack_b_*
+ * from op(B) (k x n), then C = alpha * op(A) @ B + beta * C (+ bias) by fnn_gemm_packed_*, with the bits
+ * of fnn_gemm_* for m > 4. The layout depends on the ISA level active when packing. */
+int64_t fnn_gemm_packed_b_len_f32(int64_t n, int64_t k);
+int64_t fnn_gemm_packed_b_len_f64(int64_t n, int64_t k);
+void fnn_gemm_pack_b_f32(int trans_b, int64_t n, int64_t k, const float *B, int64_t ldb, float *Bp);
+void fnn_gemm_pack_b_f64(int trans_b, int64_t n, int64_t k, const double *B, int64_t ldb, double *Bp);
+void fnn_gemm_packed_f32(int trans_a, int64_t m, int64_t n, int64_t k, float alpha, const float *A, int64_t lda,
+                         const float *Bp, float beta, float *C, int64_t ldc, const float *bias, int n_threads);
+void fnn_gemm_packed_f64(int trans_a, int64_t m, int64_t n, int64_t k, double alpha, const double *A,
+                         int64_t lda, const double *Bp, double beta, double *C, int64_t ldc, const double *bias,
+                         int n_threads);
 /* Test hook: while `on` is nonzero every GEMM pack-buffer allocation fails, so the tests exercise the
  * fallbacks (direct engine, then one stack panel per thread); results must not change. Returns the old value. */
 int fnn_gemm_test_fail_alloc(int on);

@@ -320,6 +320,114 @@ static void GD(scale_only)(int64_t m, int64_t n, GD_T beta, GD_T *C, int64_t ldc
     }
 }
 
+/* The micro-kernels and tile sizes of the active ISA. */
+static void GD(job_isa)(GD(job) *g)
+{
+    switch (fnn_isa_active()) {
+#if FNN_X86
+    case FNN_ISA_AVX512:
+        g->ukr = GD_UKR_AVX512; g->rows = GD_ROWS_AVX512; g->packbt = GD_PACKBT_AVX512;
+        g->mr = GD_MR_AVX512; g->nr = GD_NR_AVX512;
+        break;
+    case FNN_ISA_AVX2: g->ukr = GD_UKR_AVX2; g->rows = GD_ROWS_AVX2; g->mr = GD_MR_AVX2; g->nr = GD_NR_AVX2; break;
+#endif
+    default:
+        g->ukr = GD_UKR_GENERIC; g->rows = GD_ROWS_GENERIC; g->mr = GD_MR_GENERIC; g->nr = GD_NR_GENERIC;
+        break;
+    }
+}
+
+/* ---- B packed once for many products (a recurrent kernel reused at every time step) ----
+ * Layout: for each k block b (the same even KC split as every product), the NR-wide micro-panels of
+ * all n columns, panel q of block b at Bp + pc_b * npan * NR + q * kc_b * NR. Depends on the ISA level
+ * (NR), which must not change between packing and use. */
+int64_t GD(fnn_gemm_packed_b_len)(int64_t n, int64_t k)
+{
+    GD(job) g = {0};
+    GD(job_isa)(&g);
+    const int64_t npan = (n + g.nr - 1) / g.nr;
+    return npan * g.nr * (k > 0 ? k : 0);
+}
+
+void GD(fnn_gemm_pack_b)(int trans_b, int64_t n, int64_t k, const GD_T *B, int64_t ldb, GD_T *Bp)
+{
+    if (n <= 0 || k <= 0) return;
+    GD(job) g = {0};
+    GD(job_isa)(&g);
+    g.tb = trans_b; g.n = n; g.k = k; g.ldb = ldb; g.B = B;
+    g.nkb = (k + FNN_KC - 1) / FNN_KC;
+    const int64_t npan = (n + g.nr - 1) / g.nr;
+    for (int64_t b = 0; b < g.nkb; ++b) {
+        int64_t pc, kc;
+        GD(kblock)(&g, b, &pc, &kc);
+        GD(pack_b)(&g, pc, kc, 0, n, 0, npan, Bp + pc * npan * g.nr);
+    }
+}
+
+/* C = alpha * op(A) @ B + beta * C (+ bias) with B from fnn_gemm_pack_b. For m > FNN_ROWS_M_MAX the
+ * bits equal fnn_gemm's (same micro-kernel, k blocks and epilogue; only the packing is skipped). */
+void GD(fnn_gemm_packed)(int trans_a, int64_t m, int64_t n, int64_t k, GD_T alpha, const GD_T *A, int64_t lda,
+                         const GD_T *Bp, GD_T beta, GD_T *C, int64_t ldc, const GD_T *bias, int n_threads)
+{
+    if (m <= 0 || n <= 0) return;
+    int nthreads = n_threads < 1 ? 1 : n_threads;
+    if (2.0 * (double)m * (double)n * (double)(k > 0 ? k : 1) < FNN_MT_MIN_FLOP) nthreads = 1;
+    if (k <= 0 || alpha == 0) {
+        GD(scale_only)(m, n, beta, C, ldc, bias, (double)m * n < 1e6 ? 1 : nthreads);
+        return;
+    }
+    GD(job) g = {0};
+    GD(job_isa)(&g);
+    g.ta = trans_a; g.m = m; g.n = n; g.k = k; g.lda = lda; g.ldc = ldc;
+    g.alpha = alpha; g.beta = beta; g.A = A; g.C = C; g.bias = bias;
+    g.nkb = (k + FNN_KC - 1) / FNN_KC;
+    const int MR = g.mr, NR = g.nr;
+    const int64_t gm = (m + MR - 1) / MR, npan = (n + NR - 1) / NR;
+    /* B is shared and already packed: split whichever of m and n balances better */
+    const int64_t cost_n = (npan + nthreads - 1) / nthreads * gm, cost_m = (gm + nthreads - 1) / nthreads * npan;
+    const int split_n = cost_n <= cost_m;
+    const int64_t units = split_n ? npan : gm;
+    if (nthreads > units) nthreads = (int)units;
+    const int64_t mcd = (sizeof(GD_T) == 4 ? FNN_MC_F32 : FNN_MC_F64) / MR * MR;
+    const int64_t rs = trans_a ? 1 : lda, cs = trans_a ? lda : 1;
+#pragma omp parallel num_threads(nthreads) if (nthreads > 1)
+    {
+        int t = 0, nt = 1;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+        nt = omp_get_num_threads();
+#endif
+        int64_t lo, hi, i0 = 0, i1 = m, q0 = 0, q1 = npan;
+        GD(split)(units, t, nt, &lo, &hi);
+        if (split_n) {
+            q0 = lo;
+            q1 = hi;
+        } else {
+            i0 = lo * MR;
+            i1 = hi * MR < m ? hi * MR : m;
+        }
+        for (int64_t b = 0; b < g.nkb; ++b) {
+            int64_t pc, kc;
+            GD(kblock)(&g, b, &pc, &kc);
+            const GD_T *blk = Bp + pc * npan * NR;
+            const GD_T bb = b == 0 ? beta : (GD_T)1;
+            const int last = b == g.nkb - 1;
+            for (int64_t ic = i0; ic < i1; ic += mcd) {
+                const int64_t ie = i1 - ic < mcd ? i1 : ic + mcd;
+                for (int64_t q = q0; q < q1; ++q) {
+                    const int64_t jc = q * NR;
+                    const int nr = n - jc < NR ? (int)(n - jc) : NR;
+                    for (int64_t i = ic; i < ie; i += MR) {
+                        const int mr = ie - i < MR ? (int)(ie - i) : MR;
+                        g.ukr(kc, A + i * rs + pc * cs, rs, cs, blk + q * kc * NR, C + i * ldc + jc, ldc, mr, nr,
+                              alpha, bb, last && bias ? bias + jc : NULL);
+                    }
+                }
+            }
+        }
+    }
+}
+
 void GD(fnn_gemm)(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, GD_T alpha, const GD_T *A, int64_t lda,
                   const GD_T *B, int64_t ldb, GD_T beta, GD_T *C, int64_t ldc, const GD_T *bias, int n_threads)
 {
@@ -337,18 +445,7 @@ void GD(fnn_gemm)(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, GD_
         return;
     }
     GD(job) g = {0};
-    switch (fnn_isa_active()) {
-#if FNN_X86
-    case FNN_ISA_AVX512:
-        g.ukr = GD_UKR_AVX512; g.rows = GD_ROWS_AVX512; g.packbt = GD_PACKBT_AVX512;
-        g.mr = GD_MR_AVX512; g.nr = GD_NR_AVX512;
-        break;
-    case FNN_ISA_AVX2: g.ukr = GD_UKR_AVX2; g.rows = GD_ROWS_AVX2; g.mr = GD_MR_AVX2; g.nr = GD_NR_AVX2; break;
-#endif
-    default:
-        g.ukr = GD_UKR_GENERIC; g.rows = GD_ROWS_GENERIC; g.mr = GD_MR_GENERIC; g.nr = GD_NR_GENERIC;
-        break;
-    }
+    GD(job_isa)(&g);
     g.ta = trans_a; g.tb = trans_b;
     g.m = m; g.n = n; g.k = k; g.lda = lda; g.ldb = ldb; g.ldc = ldc;
     g.alpha = alpha; g.beta = beta; g.A = A; g.B = B; g.C = C; g.bias = bias;

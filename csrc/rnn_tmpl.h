@@ -73,8 +73,12 @@ static void FN(rnn_gemm)(int ref, int ta, int tb, int64_t m, int64_t n, int64_t 
 
 /* C (N, W) = beta * C + h (N, U) @ R (U, W; row stride ldr) (+ bias): the per-step recurrent product. */
 static void FN(rec_matmul)(int ref, int64_t N, int64_t W, int64_t U, const T *h, int64_t ldh, const T *R,
-                           int64_t ldr, T beta, T *C, int64_t ldc, const T *bias, int n_threads)
+                           int64_t ldr, const T *Rp, T beta, T *C, int64_t ldc, const T *bias, int n_threads)
 {
+    if (Rp) {
+        FN(fnn_gemm_packed)(0, N, W, U, 1, h, ldh, Rp, beta, C, ldc, bias, n_threads);
+        return;
+    }
     if (ref || N > RNN_SMALL_N || (beta != 0 && beta != 1)) {
         FN(rnn_gemm)(ref, 0, 0, N, W, U, h, ldh, R, ldr, beta, C, ldc, bias, n_threads);
         return;
@@ -128,14 +132,28 @@ static void FN(add_mul_into)(int64_t n, const T *restrict a, const T *restrict b
 
 /* dh (N,U) += dG_t (N, ld) [first n_gate columns] @ Rsub^T, times the recurrent dropout mask if any. */
 static void FN(recurrent_grad)(int ref, int64_t N, int64_t U, int64_t ncols, const T *dG_t, int64_t ldg,
-                               const T *Rsub, int64_t ldr, const T *rmask, T *dh, T *work, int n_threads)
+                               const T *Rsub, int64_t ldr, const T *Rtp, const T *rmask, T *dh, T *work,
+                               int n_threads)
 {
-    if (rmask) {
-        FN(rnn_gemm)(ref, 0, 1, N, U, ncols, dG_t, ldg, Rsub, ldr, 0, work, U, NULL, n_threads);
-        FN(add_mul_into)(N * U, work, rmask, dh);
-    } else {
-        FN(rnn_gemm)(ref, 0, 1, N, U, ncols, dG_t, ldg, Rsub, ldr, 1, dh, U, NULL, n_threads);
-    }
+    T *out = rmask ? work : dh;
+    const T beta = rmask ? 0 : 1;
+    if (Rtp)
+        FN(fnn_gemm_packed)(0, N, U, ncols, 1, dG_t, ldg, Rtp, beta, out, U, NULL, n_threads);
+    else
+        FN(rnn_gemm)(ref, 0, 1, N, U, ncols, dG_t, ldg, Rsub, ldr, beta, out, U, NULL, n_threads);
+    if (rmask) FN(add_mul_into)(N * U, work, rmask, dh);
+}
+
+/* The recurrent kernel op(R) (k x n) packed once for a whole sequence of large-batch per-step products
+ * (the GEMM would otherwise repack it every step); NULL when the steps use the small-batch kernel, for
+ * the reference, or when memory is short (then every step packs, as before). Free with free(). */
+static T *FN(pack_recurrent)(int ref, int64_t N, int trans, int64_t n, int64_t k, const T *R, int64_t ldr)
+{
+    if (ref || N <= RNN_SMALL_N || n <= 0 || k <= 0) return NULL;
+    const size_t bytes = (size_t)FN(fnn_gemm_packed_b_len)(n, k) * sizeof(T);
+    T *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (p) FN(fnn_gemm_pack_b)(trans, n, k, R, ldr, p);
+    return p;
 }
 
 /* ---------------- LSTM ---------------- */
@@ -159,6 +177,7 @@ static void FN(lstm_forward_impl)(int ref, int64_t T_, int64_t N, int64_t D, int
         return;
     }
     FN(rnn_gemm)(ref, 0, 0, T_ * N, G4, D, x, D, K, G4, 0, G, G4, b, n_threads);
+    T *Rp = FN(pack_recurrent)(ref, N, 0, G4, U, R, G4);
     for (int64_t t = 0; t < T_; ++t) {
         const T *hp = H + t * NU;
         if (rmask) {
@@ -166,13 +185,14 @@ static void FN(lstm_forward_impl)(int ref, int64_t T_, int64_t N, int64_t D, int
             hp = HD + t * NU;
         }
         T *Gt = G + t * N * G4;
-        FN(rec_matmul)(ref, N, G4, U, hp, U, R, G4, 1, Gt, G4, NULL, n_threads);
+        FN(rec_matmul)(ref, N, G4, U, hp, U, R, G4, Rp, 1, Gt, G4, NULL, n_threads);
         const uint8_t *mt = mask ? mask + t * N : NULL;
         RNN_DISPATCH(ref, lstm_step_fwd,
                      (N, U, act, ract, mt, Gt, H + t * NU, C + t * NU, H + (t + 1) * NU, C + (t + 1) * NU, AC + t * NU),
                      (N, U, act, ract, mt, Gt, H + t * NU, C + t * NU, H + (t + 1) * NU, C + (t + 1) * NU, AC + t * NU,
                       n_threads));
     }
+    free(Rp);
 }
 
 static void FN(lstm_backward_impl)(int ref, int64_t T_, int64_t N, int64_t D, int64_t U, int act, int ract,
@@ -181,6 +201,7 @@ static void FN(lstm_backward_impl)(int ref, int64_t T_, int64_t N, int64_t D, in
                                    T *dh, T *dc, T *dG, T *dx, T *dK, T *dR, T *db, T *work, int n_threads)
 {
     const int64_t G4 = 4 * U, NU = N * U;
+    T *Rtp = FN(pack_recurrent)(ref, N, 1, U, G4, R, G4);
     for (int64_t t = T_ - 1; t >= 0; --t) {
         const T *Gt = G + t * N * G4;
         T *dGt = dG + t * N * G4;
@@ -188,8 +209,9 @@ static void FN(lstm_backward_impl)(int ref, int64_t T_, int64_t N, int64_t D, in
         const T *dyt = dY ? dY + t * NU : NULL;
         RNN_DISPATCH(ref, lstm_step_bwd, (N, U, act, ract, mt, Gt, C + t * NU, AC + t * NU, dyt, dh, dc, dGt),
                      (N, U, act, ract, mt, Gt, C + t * NU, AC + t * NU, dyt, dh, dc, dGt, n_threads));
-        FN(recurrent_grad)(ref, N, U, G4, dGt, G4, R, G4, rmask, dh, work, n_threads);
+        FN(recurrent_grad)(ref, N, U, G4, dGt, G4, R, G4, Rtp, rmask, dh, work, n_threads);
     }
+    free(Rtp);
     const int64_t M = T_ * N;
     /* one pass over all steps' gate gradients, columns split across threads (per step it ran on one) */
     if (db) FN(colsum_add)(M, G4, dG, G4, db, ref ? 1 : n_threads);
@@ -239,6 +261,7 @@ static void FN(gru_forward_impl)(int ref, int64_t T_, int64_t N, int64_t D, int6
     const int64_t G3 = 3 * U, NU = N * U;
     FN(rnn_gemm)(ref, 0, 0, T_ * N, G3, D, x, D, K, G3, 0, G, G3, b, n_threads);
     const T *b_rec = (b && reset_after) ? b + G3 : NULL;
+    T *Rp = reset_after ? FN(pack_recurrent)(ref, N, 0, G3, U, R, G3) : NULL;
     for (int64_t t = 0; t < T_; ++t) {
         const T *hp = H + t * NU, *hpd = hp;
         if (rmask) {
@@ -249,17 +272,18 @@ static void FN(gru_forward_impl)(int ref, int64_t T_, int64_t N, int64_t D, int6
         const uint8_t *mt = mask ? mask + t * N : NULL;
         if (reset_after) {
             T *St = S + t * N * G3;
-            FN(rec_matmul)(ref, N, G3, U, hpd, U, R, G3, 0, St, G3, b_rec, n_threads);
+            FN(rec_matmul)(ref, N, G3, U, hpd, U, R, G3, Rp, 0, St, G3, b_rec, n_threads);
             RNN_DISPATCH(ref, gru_step_fwd, (N, U, act, ract, mt, Gt, St, hp, h),
                          (N, U, act, ract, mt, Gt, St, hp, h, n_threads));
         } else {
             T *St = S + t * NU;
-            FN(rec_matmul)(ref, N, 2 * U, U, hpd, U, R, G3, 1, Gt, G3, NULL, n_threads);
+            FN(rec_matmul)(ref, N, 2 * U, U, hpd, U, R, G3, NULL, 1, Gt, G3, NULL, n_threads);
             RNN_DISPATCH(ref, gru0_step_fwd_a, (N, U, ract, mt, Gt, hpd, St), (N, U, ract, mt, Gt, hpd, St, n_threads));
-            FN(rec_matmul)(ref, N, U, U, St, U, R + 2 * U, G3, 1, Gt + 2 * U, G3, NULL, n_threads);
+            FN(rec_matmul)(ref, N, U, U, St, U, R + 2 * U, G3, NULL, 1, Gt + 2 * U, G3, NULL, n_threads);
             RNN_DISPATCH(ref, gru0_step_fwd_b, (N, U, act, mt, Gt, hp, h), (N, U, act, mt, Gt, hp, h, n_threads));
         }
     }
+    free(Rp);
 }
 
 static void FN(gru_backward_impl)(int ref, int64_t T_, int64_t N, int64_t D, int64_t U, int act, int ract,
@@ -269,6 +293,7 @@ static void FN(gru_backward_impl)(int ref, int64_t T_, int64_t N, int64_t D, int
 {
     const int64_t G3 = 3 * U, NU = N * U;
     const T *HP = rmask ? HD : H; /* the h_{t-1} each recurrent GEMM saw, (T, N, U) */
+    T *Rtp = reset_after ? FN(pack_recurrent)(ref, N, 1, U, G3, R, G3) : NULL;
     for (int64_t t = T_ - 1; t >= 0; --t) {
         const T *Gt = G + t * N * G3, *hp = H + t * NU, *hpd = HP + t * NU;
         T *dGt = dG + t * N * G3;
@@ -279,7 +304,7 @@ static void FN(gru_backward_impl)(int ref, int64_t T_, int64_t N, int64_t D, int
             T *dGrt = dGr + t * N * G3;
             RNN_DISPATCH(ref, gru_step_bwd, (N, U, act, ract, mt, Gt, St, hp, dyt, dh, dGt, dGrt),
                          (N, U, act, ract, mt, Gt, St, hp, dyt, dh, dGt, dGrt, n_threads));
-            FN(recurrent_grad)(ref, N, U, G3, dGrt, G3, R, G3, rmask, dh, work, n_threads);
+            FN(recurrent_grad)(ref, N, U, G3, dGrt, G3, R, G3, Rtp, rmask, dh, work, n_threads);
         } else {
             RNN_DISPATCH(ref, gru0_step_bwd_a, (N, U, act, ract, mt, Gt, hp, dyt, dh, dGt),
                          (N, U, act, ract, mt, Gt, hp, dyt, dh, dGt, n_threads));
@@ -287,9 +312,10 @@ static void FN(gru_backward_impl)(int ref, int64_t T_, int64_t N, int64_t D, int
             FN(rnn_gemm)(ref, 0, 1, N, U, U, dGt + 2 * U, G3, R + 2 * U, G3, 0, work, U, NULL, n_threads);
             RNN_DISPATCH(ref, gru0_step_bwd_b, (N, U, ract, mt, Gt, hpd, work, rmask, dh, dGt),
                          (N, U, ract, mt, Gt, hpd, work, rmask, dh, dGt, n_threads));
-            FN(recurrent_grad)(ref, N, U, 2 * U, dGt, G3, R, G3, rmask, dh, work, n_threads);
+            FN(recurrent_grad)(ref, N, U, 2 * U, dGt, G3, R, G3, NULL, rmask, dh, work, n_threads);
         }
     }
+    free(Rtp);
     const int64_t M = T_ * N;
     if (db) {
         FN(colsum_add)(M, G3, dG, G3, db, ref ? 1 : n_threads);
@@ -347,6 +373,7 @@ static void FN(simple_forward_impl)(int ref, int64_t T_, int64_t N, int64_t D, i
 {
     const int64_t NU = N * U;
     FN(rnn_gemm)(ref, 0, 0, T_ * N, U, D, x, D, K, U, 0, G, U, b, n_threads);
+    T *Rp = FN(pack_recurrent)(ref, N, 0, U, U, R, U);
     for (int64_t t = 0; t < T_; ++t) {
         const T *hp = H + t * NU, *hpd = hp;
         if (rmask) {
@@ -355,10 +382,11 @@ static void FN(simple_forward_impl)(int ref, int64_t T_, int64_t N, int64_t D, i
         }
         T *Gt = G + t * NU;
         const uint8_t *mt = mask ? mask + t * N : NULL;
-        FN(rec_matmul)(ref, N, U, U, hpd, U, R, U, 1, Gt, U, NULL, n_threads);
+        FN(rec_matmul)(ref, N, U, U, hpd, U, R, U, Rp, 1, Gt, U, NULL, n_threads);
         RNN_DISPATCH(ref, simple_step_fwd, (N, U, act, mt, Gt, hp, H + (t + 1) * NU),
                      (N, U, act, mt, Gt, hp, H + (t + 1) * NU, n_threads));
     }
+    free(Rp);
 }
 
 static void FN(simple_backward_impl)(int ref, int64_t T_, int64_t N, int64_t D, int64_t U, int act,
@@ -367,14 +395,16 @@ static void FN(simple_backward_impl)(int ref, int64_t T_, int64_t N, int64_t D, 
                                      T *db, T *work, int n_threads)
 {
     const int64_t NU = N * U;
+    T *Rtp = FN(pack_recurrent)(ref, N, 1, U, U, R, U);
     for (int64_t t = T_ - 1; t >= 0; --t) {
         T *dGt = dG + t * NU;
         const uint8_t *mt = mask ? mask + t * N : NULL;
         const T *dyt = dY ? dY + t * NU : NULL;
         RNN_DISPATCH(ref, simple_step_bwd, (N, U, act, mt, H + (t + 1) * NU, dyt, dh, dGt),
                      (N, U, act, mt, H + (t + 1) * NU, dyt, dh, dGt, n_threads));
-        FN(recurrent_grad)(ref, N, U, U, dGt, U, R, U, rmask, dh, work, n_threads);
+        FN(recurrent_grad)(ref, N, U, U, dGt, U, R, U, Rtp, rmask, dh, work, n_threads);
     }
+    free(Rtp);
     const int64_t M = T_ * N;
     if (db) FN(colsum_add)(M, U, dG, U, db, ref ? 1 : n_threads);
     if (dx) FN(rnn_gemm)(ref, 0, 1, M, D, U, dG, U, K, U, 0, dx, D, NULL, n_threads);

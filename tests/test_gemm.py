@@ -42,12 +42,12 @@ def _operands(rng, m, n, k, ta, tb, dtype):
     return a, b
 
 
-def _raw(ta, tb, a, b, c, alpha=1.0, beta=0.0, bias=None, threads=1, reference=False):
+def _raw(ta, tb, a, b, c, alpha=1.0, beta=0.0, bias=None, threads=1, reference=False, packed_b=False):
     """Call _gemm.gemm on C-contiguous a, b, c (c overwritten / accumulated in place)."""
     m, n = c.shape
     k = a.shape[0] if ta else a.shape[1]
     _gemm.gemm(ta, tb, m, n, k, alpha, a, max(a.shape[1], 1), b, max(b.shape[1], 1), beta, c, max(n, 1), bias,
-               threads, reference)
+               threads, reference, packed_b)
     return c
 
 
@@ -94,6 +94,23 @@ def test_raw_gemm_all_isas_vs_numpy_and_reference(isa, m, n, k, ta, tb, dtype, a
     assert not np.isnan(got).any()
     np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
     np.testing.assert_allclose(got, ref, rtol=tol, atol=tol)
+
+
+@settings(max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(m=st.one_of(st.sampled_from([5, 6, 7, 128, 200, 300]), st.integers(5, 100)), n=dims,
+       k=st.one_of(st.sampled_from([1, 383, 384, 385, 512, 800]), st.integers(0, 100)), ta=st.booleans(),
+       tb=st.booleans(), dtype=st.sampled_from(DTYPES), beta=st.sampled_from([0.0, 1.0]), with_bias=st.booleans(),
+       threads=st.sampled_from([1, 2, 3]))
+def test_prepacked_b_gives_the_bits_of_the_plain_gemm(isa, m, n, k, ta, tb, dtype, beta, with_bias, threads):
+    """B packed once (the recurrent layers' per-step products): the same bits as the plain call for m > 4,
+    whatever the thread count, k blocks (k > 384) and edges."""
+    rng = np.random.default_rng(m * 7919 + n * 131 + k * 7 + ta * 2 + tb)
+    a, b = _operands(rng, m, n, k, ta, tb, dtype)
+    c0 = np.full((m, n), np.nan, dtype) if beta == 0 else rng.standard_normal((m, n)).astype(dtype)
+    bias = rng.standard_normal(n).astype(dtype) if with_bias else None
+    got = _raw(ta, tb, a, b, c0.copy(), 1.0, beta, bias, threads, packed_b=True)
+    plain = _raw(ta, tb, a, b, c0.copy(), 1.0, beta, bias, 1)
+    np.testing.assert_array_equal(got, plain)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

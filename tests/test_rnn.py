@@ -3,7 +3,7 @@ bit-identical results for any thread count, and the layers against an independen
 of Keras's LSTM / GRU / SimpleRNN equations."""
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fastnn
@@ -91,6 +91,17 @@ def test_fused_kernels_match_reference(kind, dtype, T, N, D, U, masked, dropped,
     fast = run_kernels(*args, with_dy=with_dy)
     ref = run_kernels(*args, reference=True, with_dy=with_dy)
     _assert_close(fast, ref, dtype)
+
+
+@settings(max_examples=15)
+@given(kind=st.sampled_from(KINDS), dtype=st.sampled_from([np.float32, np.float64]), T=st.integers(1, 4),
+       N=st.integers(17, 40), D=st.integers(1, 5), U=st.integers(1, 20), masked=st.booleans(),
+       dropped=st.booleans(), seed=st.integers(0, 2**16), n_threads=st.sampled_from([1, 2, 3]))
+def test_large_batch_kernels_match_reference(kind, dtype, T, N, D, U, masked, dropped, seed, n_threads):
+    """Above the small-batch size the per-step products run on the GEMM with the recurrent kernel packed
+    once per sequence (forward R, backward R^T)."""
+    args = (kind, dtype, T, N, D, U, seed, masked, dropped)
+    _assert_close(run_kernels(*args, n_threads=n_threads), run_kernels(*args, reference=True), dtype)
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -3,7 +3,9 @@ cimport numpy as cnp
 import numpy as np
 from libc.stdint cimport int64_t
 from fastnn._native.cfastnn cimport (fnn_gemm_f32, fnn_gemm_f64, fnn_gemm_ref_f32, fnn_gemm_ref_f64,
-                                     fnn_gemm_test_fail_alloc)
+                                     fnn_gemm_test_fail_alloc, fnn_gemm_packed_b_len_f32,
+                                     fnn_gemm_packed_b_len_f64, fnn_gemm_pack_b_f32, fnn_gemm_pack_b_f64,
+                                     fnn_gemm_packed_f32, fnn_gemm_packed_f64)
 include "isa_hook.pxi"
 
 cnp.import_array()
@@ -42,8 +44,12 @@ cdef int _check_operand(cnp.ndarray arr, int type_num, int64_t rows, int64_t col
 
 def gemm(bint trans_a, bint trans_b, int64_t m, int64_t n, int64_t k, double alpha,
          cnp.ndarray a not None, int64_t lda, cnp.ndarray b not None, int64_t ldb, double beta,
-         cnp.ndarray c not None, int64_t ldc, cnp.ndarray bias, int n_threads, bint reference=False):
+         cnp.ndarray c not None, int64_t ldc, cnp.ndarray bias, int n_threads, bint reference=False,
+         bint packed_b=False):
     """C = alpha * op(A) @ op(B) + beta * C (+ bias) on raw buffers.
+
+    packed_b=True packs op(B) once with fnn_gemm_pack_b and runs fnn_gemm_packed (the path the
+    recurrent layers use for their per-step products; tests compare its bits with the plain call).
 
     The internal entry point of layers; fastnn.ops.matmul is the public, fully checked one. This checks
     only what keeps the kernel inside its buffers (one float dtype for all, extents for the given sizes
@@ -66,6 +72,9 @@ def gemm(bint trans_a, bint trans_b, int64_t m, int64_t n, int64_t k, double alp
     cdef void *pc = cnp.PyArray_DATA(c)
     cdef void *pbias = NULL if bias is None else cnp.PyArray_DATA(bias)
     cdef int is_f32 = type_num == cnp.NPY_FLOAT32
+    if packed_b and not reference:
+        _gemm_packed_b(trans_a, trans_b, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, is_f32, n_threads)
+        return
     with nogil:
         if is_f32:
             if reference:
@@ -81,6 +90,25 @@ def gemm(bint trans_a, bint trans_b, int64_t m, int64_t n, int64_t k, double alp
             else:
                 fnn_gemm_f64(trans_a, trans_b, m, n, k, alpha, <const double *>pa, lda,
                              <const double *>pb, ldb, beta, <double *>pc, ldc, <const double *>pbias, n_threads)
+
+
+cdef void _gemm_packed_b(bint trans_a, bint trans_b, int64_t m, int64_t n, int64_t k, double alpha, void *pa,
+                         int64_t lda, void *pb, int64_t ldb, double beta, void *pc, int64_t ldc, void *pbias,
+                         int is_f32, int n_threads):
+    cdef int64_t length = fnn_gemm_packed_b_len_f32(n, k) if is_f32 else fnn_gemm_packed_b_len_f64(n, k)
+    # the micro-kernels load packed panels with aligned loads: 64-byte align the buffer
+    raw = np.empty(length * (4 if is_f32 else 8) + 64, np.uint8)
+    cdef size_t addr = <size_t>cnp.PyArray_DATA(raw)
+    cdef void *bp = <void *>(addr + (64 - addr % 64) % 64)
+    with nogil:
+        if is_f32:
+            fnn_gemm_pack_b_f32(trans_b, n, k, <const float *>pb, ldb, <float *>bp)
+            fnn_gemm_packed_f32(trans_a, m, n, k, <float>alpha, <const float *>pa, lda, <const float *>bp,
+                                <float>beta, <float *>pc, ldc, <const float *>pbias, n_threads)
+        else:
+            fnn_gemm_pack_b_f64(trans_b, n, k, <const double *>pb, ldb, <double *>bp)
+            fnn_gemm_packed_f64(trans_a, m, n, k, alpha, <const double *>pa, lda, <const double *>bp, beta,
+                                <double *>pc, ldc, <const double *>pbias, n_threads)
 
 
 def layout(x):
