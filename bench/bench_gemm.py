@@ -1,16 +1,16 @@
 #!/usr/bin/env python
 """Benchmark fastnn's GEMM against numpy's BLAS (a script, not a test).
 
-Each row times fastnn.ops.matmul and numpy.matmul on the same operands, interleaved (A B A B ...) after a
-warm-up, and reports medians as GFLOP/s plus the ratio numpy_time / fastnn_time (> 1: fastnn faster); the
-best (minimum) sample of each side is shown as well, which is what to read on a loaded, shared machine.
-Thread counts: fastnn.set_num_threads and, when threadpoolctl is installed, threadpool_limits for numpy's
-BLAS; without threadpoolctl every thread count runs in its own subprocess with OMP_NUM_THREADS and
-OPENBLAS_NUM_THREADS set.
+Each library runs in its own process (two thread pools in one process disturb each other: alternating
+calls of fastnn and OpenBLAS stalled both by milliseconds at 2 threads), in rounds that alternate
+fastnn, numpy, fastnn, numpy ... . A process times every row after a warm-up and reports its median
+per row; the table shows the median over rounds as GFLOP/s, the ratio numpy_time / fastnn_time (> 1:
+fastnn faster), and the best sample of each side, which is what to read on a loaded, shared machine.
+Threads: OMP_NUM_THREADS / OPENBLAS_NUM_THREADS of each process and fastnn.set_num_threads.
 
     python bench/bench_gemm.py                 # full table, 1 and 2 threads, float32 and float64
     python bench/bench_gemm.py --quick --json  # fewer sizes/repetitions, one JSON object per row
-    python bench/bench_gemm.py --threads 2 --dtype float32
+    python bench/bench_gemm.py --threads 2 --dtype float32 --rounds 5
 """
 import argparse
 import json
@@ -54,78 +54,73 @@ def _operands(m, k, n, ta, tb, dtype, rng):
     return a, b
 
 
-def _time_pair(f_fast, f_np, flop, quick, settle=0.0):
-    """Interleaved medians (seconds) of the two callables.
-
-    Each timed block of calls starts with one untimed call, which wakes that library's thread pool:
-    after the other library ran, a pool's workers are asleep, and waking an idle core (in a VM an idle
-    vCPU) can take milliseconds — a cost of alternating two libraries, not of either GEMM.
-    settle: seconds to pause before each block. With several threads, the pool that just ran keeps
-    spinning for a while (OpenBLAS up to ~0.1 s) and would steal a core from the other side's block.
-    """
-    budget = 0.15 if quick else 0.5  # seconds per side per row, roughly
-    f_fast(), f_np(), f_fast(), f_np()  # warm-up: page faults, thread pools, packing buffers
-    f_fast()
+def _time_one(f, quick):
+    """(median, best) seconds per call of f, after a warm-up; samples of >= ~10 ms each."""
+    budget = 0.15 if quick else 0.5  # seconds per row, roughly
+    for _ in range(3):
+        f()  # warm-up: page faults, thread pool, packing buffers
     t0 = time.perf_counter()
-    f_fast()
+    f()
     one = max(time.perf_counter() - t0, 1e-7)
-    inner = max(1, int(0.01 / one))          # calls per sample, so a sample is >= ~10 ms
+    inner = max(1, int(0.01 / one))
     samples = int(min(25 if quick else 41, max(5, budget / (one * inner))))
-    tf, tn = [], []
+    ts = []
     for _ in range(samples):
-        time.sleep(settle)
-        f_fast()
         t0 = time.perf_counter()
         for _ in range(inner):
-            f_fast()
-        tf.append((time.perf_counter() - t0) / inner)
-        time.sleep(settle)
-        f_np()
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            f_np()
-        tn.append((time.perf_counter() - t0) / inner)
-    # Medians are the headline; the minima (best sample of each side) are reported too because on a
-    # shared, loaded machine they approximate what each side does when it gets its cores.
-    return float(np.median(tf)), float(np.median(tn)), float(np.min(tf)), float(np.min(tn))
+            f()
+        ts.append((time.perf_counter() - t0) / inner)
+    return float(np.median(ts)), float(np.min(ts))
 
 
-def run_rows(threads, dtypes, quick):
-    import fastnn
-    from fastnn.ops import matmul
+def time_rows(lib, threads, dtypes, quick):
+    """Child process: time every row with one library; yields {key, median, best}."""
+    if lib == "fastnn":
+        import fastnn
+        from fastnn.ops import matmul
 
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # the parent process started us with OMP/OPENBLAS_NUM_THREADS already set
-        threadpool_limits = None
-    fastnn.set_num_threads(threads)
-    ctx = threadpool_limits(limits=threads) if threadpool_limits else None
-    if ctx:
-        ctx.__enter__()
+        fastnn.set_num_threads(threads)
     rng = np.random.default_rng(0)
-    results = []
-    try:
-        for dtype in dtypes:
-            for label, m, k, n, ta, tb in _rows(quick):
-                a, b = _operands(m, k, n, ta, tb, dtype, rng)
+    for dtype in dtypes:
+        for label, m, k, n, ta, tb in _rows(quick):
+            a, b = _operands(m, k, n, ta, tb, dtype, rng)
+            out = np.empty((m, n), dtype)
+            if lib == "fastnn":
+                f = lambda: matmul(a, b, transpose_a=ta, transpose_b=tb, out=out)  # noqa: E731
+            else:
                 opa, opb = (a.T if ta else a), (b.T if tb else b)
-                out_f = np.empty((m, n), dtype)
-                out_n = np.empty((m, n), dtype)
-                flop = 2.0 * m * n * k
-                tf, tn, bf, bn = _time_pair(lambda: matmul(a, b, transpose_a=ta, transpose_b=tb, out=out_f),
-                                    lambda: np.matmul(opa, opb, out=out_n), flop, quick,
-                                                    settle=0.12 if threads > 1 else 0.0)
-                row = {"shape": f"{m}x{k}x{n}", "label": label, "m": m, "k": k, "n": n,
-                       "trans_a": bool(ta), "trans_b": bool(tb), "dtype": np.dtype(dtype).name, "threads": threads,
-                       "fastnn_gflops": round(flop / tf / 1e9, 2), "numpy_gflops": round(flop / tn / 1e9, 2),
-                       "fastnn_ms": round(tf * 1e3, 4), "numpy_ms": round(tn * 1e3, 4), "ratio": round(tn / tf, 3),
-                       "fastnn_best_gflops": round(flop / bf / 1e9, 2), "numpy_best_gflops": round(flop / bn / 1e9, 2),
-                       "best_ratio": round(bn / bf, 3)}
-                results.append(row)
-                yield row
-    finally:
-        if ctx:
-            ctx.__exit__(None, None, None)
+                f = lambda: np.matmul(opa, opb, out=out)  # noqa: E731
+            med, best = _time_one(f, quick)
+            yield {"key": [label, np.dtype(dtype).name], "median": med, "best": best}
+
+
+def run_rows(threads, dtypes, quick, rounds, dtype_arg):
+    """Rounds of one child process per library; yields the combined rows."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
+               MKL_NUM_THREADS=str(threads))
+    got = {"fastnn": [], "numpy": []}
+    for _ in range(rounds):
+        for lib in ("fastnn", "numpy"):
+            cmd = [sys.executable, os.path.abspath(__file__), "--_child", lib, "--threads", str(threads),
+                   "--dtype", dtype_arg] + (["--quick"] if quick else [])
+            out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            if out.returncode != 0:
+                raise RuntimeError(f"{lib} timing process failed:\n{out.stderr[-2000:]}")
+            got[lib].append({tuple(r["key"]): r for r in map(json.loads, out.stdout.splitlines())})
+    for dtype in dtypes:
+        for label, m, k, n, ta, tb in _rows(quick):
+            key = (label, np.dtype(dtype).name)
+            tf = float(np.median([r[key]["median"] for r in got["fastnn"]]))
+            tn = float(np.median([r[key]["median"] for r in got["numpy"]]))
+            bf = min(r[key]["best"] for r in got["fastnn"])
+            bn = min(r[key]["best"] for r in got["numpy"])
+            flop = 2.0 * m * n * k
+            yield {"shape": f"{m}x{k}x{n}", "label": label, "m": m, "k": k, "n": n,
+                   "trans_a": bool(ta), "trans_b": bool(tb), "dtype": np.dtype(dtype).name, "threads": threads,
+                   "fastnn_gflops": round(flop / tf / 1e9, 2), "numpy_gflops": round(flop / tn / 1e9, 2),
+                   "fastnn_ms": round(tf * 1e3, 4), "numpy_ms": round(tn * 1e3, 4), "ratio": round(tn / tf, 3),
+                   "fastnn_best_gflops": round(flop / bf / 1e9, 2), "numpy_best_gflops": round(flop / bn / 1e9, 2),
+                   "best_ratio": round(bn / bf, 3), "rounds": rounds}
 
 
 def _print_row(row, as_json):
@@ -144,19 +139,14 @@ def main():
     ap.add_argument("--json", action="store_true", help="one JSON object per row instead of a table")
     ap.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
     ap.add_argument("--dtype", default="float32,float64", help="float32, float64 or both (comma-separated)")
-    ap.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--rounds", type=int, default=3, help="processes per library and thread count (default 3)")
+    ap.add_argument("--_child", choices=["fastnn", "numpy"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
     dtypes = [np.dtype(d).type for d in args.dtype.split(",")]
 
-    try:
-        import threadpoolctl  # noqa: F401
-        have_tpc = True
-    except ImportError:
-        have_tpc = False
-
-    if args._child:  # one thread count, rows as JSON on stdout for the parent
-        for row in run_rows(threads[0], dtypes, args.quick):
+    if args._child:  # one library, one thread count: rows as JSON on stdout for the parent
+        for row in time_rows(args._child, threads[0], dtypes, args.quick):
             print(json.dumps(row), flush=True)
         return
 
@@ -164,9 +154,9 @@ def main():
         import fastnn
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"# fastnn {fastnn.info()['isa_active']}, numpy {np.__version__}; ratio = numpy time / fastnn time; "
-              f"{'threadpoolctl' if have_tpc else 'subprocess per thread count (no threadpoolctl)'}; "
-              f"load average {load:.2f} on {os.cpu_count()} CPUs at start")
-        print(f"{'':<22} {'':>16} {'':>2} {'':>7} {'':>2} {'--- median of samples ---':>26} "
+              f"each library in its own process, {args.rounds} rounds; load average {load:.2f} on "
+              f"{os.cpu_count()} CPUs at start")
+        print(f"{'':<22} {'':>16} {'':>2} {'':>7} {'':>2} {'--- median of rounds ---':>26} "
               f"{'--- best sample ---':>26}")
         print(f"{'row':<22} {'m x k x n':>16} {'op':>2} {'dtype':>7} {'th':>2} {'fastnn':>9} {'numpy':>9} {'ratio':>6} "
               f"{'fastnn':>9} {'numpy':>9} {'ratio':>6}")
@@ -174,16 +164,7 @@ def main():
               f"{'GFLOP/s':>9}")
     all_rows = []
     for t in threads:
-        if have_tpc:
-            rows = run_rows(t, dtypes, args.quick)
-        else:
-            env = dict(os.environ, OMP_NUM_THREADS=str(t), OPENBLAS_NUM_THREADS=str(t), MKL_NUM_THREADS=str(t))
-            cmd = [sys.executable, os.path.abspath(__file__), "--_child", "--threads", str(t), "--dtype", args.dtype]
-            if args.quick:
-                cmd.append("--quick")
-            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
-            rows = (json.loads(line) for line in proc.stdout)
-        for row in rows:
+        for row in run_rows(t, dtypes, args.quick, args.rounds, args.dtype):
             all_rows.append(row)
             _print_row(row, args.json)
 
