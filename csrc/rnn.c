@@ -11,6 +11,12 @@
  *    so no float sum depends on the thread count.
  *  - masks (T, N) uint8: a masked step carries h and c through unchanged (Keras semantics), handled
  *    inside the fused step passes.
+ *  - batches above RNN_SMALL_N: the recurrent kernel is packed once per sequence (fnn_gemm_pack_b; R for
+ *    forward, R^T for backward) and every step's GEMM reads the packed panels.
+ *  - batches up to RNN_SMALL_N (inference): a register-blocked product reads R in place; an LSTM without
+ *    recurrent dropout runs its whole forward sequence in one parallel region where each thread owns a
+ *    range of units (input projection, recurrent product and cell update of its units, one barrier
+ *    per step), instead of a fork/join per step.
  * The fused passes are compiled for three ISA levels (generic, AVX2, AVX-512) from one body and
  * chosen with fnn_isa_active(). Every sequence function has a `_ref` twin built from plain step loops
  * (libm expf/tanhf) and fnn_gemm_ref, single-threaded; the tests compare the two.

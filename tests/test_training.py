@@ -315,3 +315,32 @@ def test_child_processes_fork_and_spawn_do_not_hang(tmp_path):
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     assert "fork" in result.stdout and "spawn" in result.stdout
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_dense_chain_inference_matches_layer_by_layer_bits(dtype):
+    """Sequential inference runs consecutive plain Dense layers as one native call (_gemm.dense_chain);
+    the result must be the bits of running each layer's forward, for every elementwise activation, and
+    the other layers, non-contiguous inputs and >2-D inputs still take the per-layer path."""
+    rng = np.random.default_rng(3)
+    acts = ["relu", "tanh", "sigmoid", "gelu", "selu", "elu", "softplus", "swish", "linear", "leaky_relu",
+            "hard_sigmoid", "softsign"]
+    body = [L.Dense(9, activation=a) for a in acts] + [L.Dropout(0.3), L.Dense(5), L.Dense(4, activation="softmax")]
+    model = fastnn.Sequential([fastnn.Input((7,))] + body, dtype=dtype)
+    for x in (rng.standard_normal((1, 7)), rng.standard_normal((6, 7)), rng.standard_normal((7, 6)).T):
+        x = x.astype(dtype)
+        want = x
+        for layer in model.layers:
+            want = layer.forward(np.ascontiguousarray(want), training=False)[0]
+        got = model.predict_on_batch(x)
+        assert got.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(model(x), want)
+    plan = model._plain_inference_layers()
+    assert isinstance(plan[0], tuple) and len(plan[0]) == len(acts)  # the chain really ran
+    seq = fastnn.Sequential([fastnn.Input((3, 7)), L.Dense(4, activation="relu"), L.Dense(2)])
+    x3 = rng.standard_normal((2, 3, 7)).astype("float32")
+    want = seq.layers[1].forward(seq.layers[0].forward(x3)[0])[0]
+    np.testing.assert_array_equal(seq.predict_on_batch(x3), want)
+    with pytest.raises(ValueError, match="expected input of shape"):
+        model.predict_on_batch(np.zeros((1, 8), dtype))

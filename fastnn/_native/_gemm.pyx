@@ -5,7 +5,8 @@ from libc.stdint cimport int64_t
 from fastnn._native.cfastnn cimport (fnn_gemm_f32, fnn_gemm_f64, fnn_gemm_ref_f32, fnn_gemm_ref_f64,
                                      fnn_gemm_test_fail_alloc, fnn_gemm_packed_b_len_f32,
                                      fnn_gemm_packed_b_len_f64, fnn_gemm_pack_b_f32, fnn_gemm_pack_b_f64,
-                                     fnn_gemm_packed_f32, fnn_gemm_packed_f64)
+                                     fnn_gemm_packed_f32, fnn_gemm_packed_f64, fnn_act_forward_f32,
+                                     fnn_act_forward_f64)
 include "isa_hook.pxi"
 
 cnp.import_array()
@@ -109,6 +110,59 @@ cdef void _gemm_packed_b(bint trans_a, bint trans_b, int64_t m, int64_t n, int64
             fnn_gemm_pack_b_f64(trans_b, n, k, <const double *>pb, ldb, <double *>bp)
             fnn_gemm_packed_f64(trans_a, m, n, k, alpha, <const double *>pa, lda, <const double *>bp, beta,
                                 <double *>pc, ldc, <const double *>pbias, n_threads)
+
+
+def dense_chain(cnp.ndarray x, layers, int n_threads):
+    """Inference through consecutive Dense layers in one call: per layer ``z = x @ kernel + bias`` (the
+    GEMM's bias epilogue), then its elementwise activation in place - the kernels Dense.forward runs,
+    so the same bits, without a Python frame per layer (batch-1 latency). Each layer must be a built
+    Dense whose activation is a plain fastnn Activation (`kind`, `param`); x a C-contiguous 2-D float
+    array of the layers' dtype. Returns the last layer's output (a new array)."""
+    cdef int type_num = cnp.PyArray_TYPE(x)
+    if (type_num != cnp.NPY_FLOAT32 and type_num != cnp.NPY_FLOAT64) or cnp.PyArray_NDIM(x) != 2 \
+            or not cnp.PyArray_IS_C_CONTIGUOUS(x):
+        raise ValueError(f"dense_chain: expected a C-contiguous 2-D float32/float64 input, received "
+                         f"{x.dtype} of shape {(<object>x).shape}")
+    cdef int64_t m = x.shape[0], k, n
+    cdef int kind
+    cdef double param
+    cdef cnp.npy_intp dims[2]
+    cdef cnp.ndarray out = x, w, z, b
+    cdef void *pb
+    for layer in layers:
+        w = layer.kernel.value
+        k, n = w.shape[0], w.shape[1]
+        if cnp.PyArray_TYPE(w) != type_num or not cnp.PyArray_IS_C_CONTIGUOUS(w) or out.shape[1] != k:
+            raise ValueError(f"dense_chain: layer '{layer.name}' has a kernel of shape {(<object>w).shape} and "
+                             f"dtype {w.dtype}, received an input of shape {(<object>out).shape} and dtype {x.dtype}")
+        pb = NULL
+        if layer.bias is not None:
+            b = layer.bias.value
+            if cnp.PyArray_TYPE(b) != type_num or cnp.PyArray_SIZE(b) != n or not cnp.PyArray_IS_C_CONTIGUOUS(b):
+                raise ValueError(f"dense_chain: layer '{layer.name}' has a bias of shape {(<object>b).shape}, "
+                                 f"dtype {b.dtype}")
+            pb = cnp.PyArray_DATA(b)
+        act = layer.activation
+        kind, param = act.kind, act.param
+        dims[0], dims[1] = m, n
+        z = cnp.PyArray_EMPTY(2, dims, type_num, 0)
+        with nogil:
+            if type_num == cnp.NPY_FLOAT32:
+                fnn_gemm_f32(0, 0, m, n, k, 1.0, <const float *>cnp.PyArray_DATA(out), k,
+                             <const float *>cnp.PyArray_DATA(w), n, 0.0, <float *>cnp.PyArray_DATA(z), n,
+                             <const float *>pb, n_threads)
+                if kind != 0:  # FNN_ACT_LINEAR
+                    fnn_act_forward_f32(kind, m * n, <const float *>cnp.PyArray_DATA(z),
+                                        <float *>cnp.PyArray_DATA(z), <float>param, n_threads)
+            else:
+                fnn_gemm_f64(0, 0, m, n, k, 1.0, <const double *>cnp.PyArray_DATA(out), k,
+                             <const double *>cnp.PyArray_DATA(w), n, 0.0, <double *>cnp.PyArray_DATA(z), n,
+                             <const double *>pb, n_threads)
+                if kind != 0:
+                    fnn_act_forward_f64(kind, m * n, <const double *>cnp.PyArray_DATA(z),
+                                        <double *>cnp.PyArray_DATA(z), param, n_threads)
+        out = z
+    return out
 
 
 def layout(x):

@@ -27,6 +27,8 @@ cdef extern from "fastnn.h" nogil:
     void fnn_gemm_packed_f64(int trans_a, int64_t m, int64_t n, int64_t k, double alpha, const double *A,
                              int64_t lda, const double *Bp, double beta, double *C, int64_t ldc,
                              const double *bias, int n_threads)
+    void fnn_act_forward_f32(int kind, int64_t n, const float *x, float *y, float param, int n_threads)
+    void fnn_act_forward_f64(int kind, int64_t n, const double *x, double *y, double param, int n_threads)
     int fnn_gemm_test_fail_alloc(int on)
     void fnn_gemm_ref_f32(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
                           float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,

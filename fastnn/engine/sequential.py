@@ -3,6 +3,8 @@ import inspect
 
 import numpy as np
 
+from fastnn import config
+from fastnn._native import _gemm
 from fastnn.engine.layer import Layer
 from fastnn.engine.tape import current_tape
 from fastnn.engine.training import Model
@@ -116,12 +118,14 @@ class Sequential(Model):
         return super().predict_on_batch(x)
 
     def _plain_inference_layers(self):
-        """The layers, when every one can run by forward() alone: no nested models, no mask producers,
-        all of the model's dtype. None otherwise. Cached until layers are added or removed."""
+        """The inference plan when every layer can run by forward() alone (no nested models, no mask
+        producers, all of the model's dtype), else None: a tuple whose items are a layer, or a tuple of
+        consecutive plain Dense layers that run as one native call (_gemm.dense_chain: the same kernels,
+        no Python frame per layer). Cached until layers are added or removed."""
         if self._plain_layers is None:
             plain = all(not isinstance(l, Model) and not hasattr(l, "compute_mask") and l._dtype == self._dtype
                         for l in self._sublayers)
-            self._plain_layers = tuple(self._sublayers) if plain else ()
+            self._plain_layers = _inference_plan(self._sublayers) if plain else ()
         return self._plain_layers or None
 
     def _accepts_mask(self, layer):
@@ -151,8 +155,14 @@ class Sequential(Model):
             plain = self._plain_inference_layers()
             if plain is not None and x.dtype == self._dtype:
                 # Inference fast path (batch-1 latency): forward() straight, no tape, no masks, no casts.
-                for layer in plain:
-                    x = layer.forward(x, training=training)[0]
+                for step in plain:
+                    if type(step) is not tuple:
+                        x = step.forward(x, training=training)[0]
+                    elif x.ndim == 2 and x.flags.c_contiguous:
+                        x = _gemm.dense_chain(x, step, config.get_num_threads())
+                    else:
+                        for layer in step:
+                            x = layer.forward(x, training=training)[0]
                 return x
         for layer in self._sublayers:
             if isinstance(layer, Model):
@@ -189,3 +199,23 @@ class Sequential(Model):
         for item in config.get("layers", []):
             model.add(deserialize_layer(item, custom_objects=custom_objects))
         return model
+
+
+def _inference_plan(layers):
+    """Group runs of plain Dense layers (exactly Dense, built, with a plain elementwise Activation) into
+    tuples for _gemm.dense_chain; every other layer stays a step of its own."""
+    from fastnn.activations import Activation
+    from fastnn.layers.core import Dense
+
+    plan, run = [], []
+    for layer in layers:
+        if type(layer) is Dense and layer.built and type(layer.activation) is Activation:
+            run.append(layer)
+            continue
+        if run:
+            plan.append(tuple(run))
+            run = []
+        plan.append(layer)
+    if run:
+        plan.append(tuple(run))
+    return tuple(plan)
