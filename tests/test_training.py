@@ -271,12 +271,15 @@ FAULTS = textwrap.dedent("""
 
 @pytest.mark.skipif(not sys.platform.startswith("linux") or "glibc" not in " ".join(__import__("platform").libc_ver()),
                     reason="the allocator setting is glibc's mallopt")
-def test_compiled_model_steps_reuse_freed_memory():
+def test_compiled_model_steps_reuse_freed_memory(tmp_path):
     """After compile(), steady-state training steps reuse freed activation memory instead of faulting
     fresh pages in (glibc trimmed the heap after every step: ~1500 faults per step of this model)."""
     def faults(opt_in):
-        env = dict(os.environ, FASTNN_KEEP_FREED_MEMORY=opt_in, OMP_NUM_THREADS="1")
-        out = subprocess.run([sys.executable, "-c", FAULTS], capture_output=True, text=True, env=env, timeout=120)
+        # the child imports the same fastnn as this test (installed or in-place build), run from elsewhere
+        env = dict(os.environ, FASTNN_KEEP_FREED_MEMORY=opt_in, OMP_NUM_THREADS="1",
+                   PYTHONPATH=os.path.dirname(os.path.dirname(fastnn.__file__)))
+        out = subprocess.run([sys.executable, "-c", FAULTS], capture_output=True, text=True, env=env, timeout=120,
+                             cwd=tmp_path)
         assert out.returncode == 0, out.stderr
         return float(out.stdout.split()[-1])
 
