@@ -298,3 +298,23 @@ def test_same_outputs_as_keras_with_copied_weights(kind):
     ours.set_weights(weights)
     want = np.asarray(theirs(x, mask=mask))
     np.testing.assert_allclose(ours(x.astype(np.float64), mask=mask), want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("cls", [LSTM, GRU, SimpleRNN])
+@pytest.mark.parametrize("seq,backwards", [(False, False), (True, False), (False, True), (True, True)])
+@pytest.mark.parametrize("N", [1, 3, 20])
+def test_lean_inference_path_gives_the_full_paths_bits(cls, seq, backwards, N):
+    """Outside a tape, inference skips what backward needs; under a tape (training=False) the full path
+    runs. Both must give the same bits."""
+    rng = np.random.default_rng(N)
+    layer = cls(6, return_sequences=seq, go_backwards=backwards)
+    x = rng.standard_normal((N, 5, 4)).astype(np.float32)
+    layer(x)  # builds
+    lean, ctx = layer.forward(x)
+    assert ctx is None
+    with Tape():
+        full, full_ctx = layer.forward(x)
+    assert full_ctx is not None
+    np.testing.assert_array_equal(lean, full)
+    with pytest.raises(ValueError, match="features"):
+        layer.forward(np.zeros((N, 5, 3), np.float32))

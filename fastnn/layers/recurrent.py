@@ -27,6 +27,7 @@ import numpy as np
 from fastnn import activations, config, initializers, regularizers
 from fastnn._native import _rnn
 from fastnn.engine.layer import Layer
+from fastnn.engine.tape import current_tape
 
 _ACT_CODES = _rnn.ACTIVATION_CODES
 
@@ -213,6 +214,9 @@ class RNN(Layer):
     # ---- forward / backward ----
     def forward(self, inputs, training=False, mask=None, initial_state=None):
         """Run the sequence; see the module docstring for outputs, masks and states."""
+        if (not training and mask is None and initial_state is None and type(inputs) is np.ndarray
+                and not self.stateful and not self.return_state and current_tape() is None):
+            return self._infer(inputs), None
         seq, states = self._split_inputs(inputs)
         self.check_input(inputs)
         states_as_inputs = states is not None
@@ -274,6 +278,18 @@ class RNN(Layer):
         if self.return_state:
             return [y] + finals, ctx
         return y, ctx
+
+    def _infer(self, x):
+        """Inference outside any tape, zero initial states, no mask: the sequence alone, with none of
+        what backward needs (batch-1 latency)."""
+        self.check_input(x)
+        N, T, _ = x.shape
+        xt = x.transpose(1, 0, 2)
+        xt = np.ascontiguousarray(xt[::-1] if self.go_backwards else xt)
+        bufs = self._alloc_states(T, N, x.dtype, None)
+        self._run_forward(xt, None, None, bufs)
+        H = bufs["H"]
+        return np.ascontiguousarray(H[1:].transpose(1, 0, 2)) if self.return_sequences else H[T].copy()
 
     def _alloc_states(self, T, N, dt, states):
         H = np.empty((T + 1, N, self.units), dt)
