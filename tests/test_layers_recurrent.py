@@ -303,18 +303,27 @@ def test_same_outputs_as_keras_with_copied_weights(kind):
 @pytest.mark.parametrize("cls", [LSTM, GRU, SimpleRNN])
 @pytest.mark.parametrize("seq,backwards", [(False, False), (True, False), (False, True), (True, True)])
 @pytest.mark.parametrize("N", [1, 3, 20])
-def test_lean_inference_path_gives_the_full_paths_bits(cls, seq, backwards, N):
-    """Outside a tape, inference skips what backward needs; under a tape (training=False) the full path
-    runs. Both must give the same bits."""
+def test_plain_inference_path_gives_the_full_paths_bits_and_gradients(cls, seq, backwards, N):
+    """Inference calls without masks, states or dropout skip those branches; outputs and the ctx that
+    backward uses must equal the full path's (taken here by asking for the mask path with an all-true
+    mask, which the full path treats as no mask)."""
     rng = np.random.default_rng(N)
     layer = cls(6, return_sequences=seq, go_backwards=backwards)
     x = rng.standard_normal((N, 5, 4)).astype(np.float32)
     layer(x)  # builds
-    lean, ctx = layer.forward(x)
-    assert ctx is None
-    with Tape():
-        full, full_ctx = layer.forward(x)
-    assert full_ctx is not None
-    np.testing.assert_array_equal(lean, full)
+    plain, ctx = layer.forward(x)
+    full, full_ctx = layer.forward(x, mask=np.ones((N, 5), bool))
+    np.testing.assert_array_equal(plain, full)
+    g = rng.standard_normal(plain.shape).astype(np.float32)
+    for v in layer.trainable_weights:
+        v.grad[...] = 0
+    dx = layer.backward(ctx, g)
+    grads = [v.grad.copy() for v in layer.trainable_weights]
+    for v in layer.trainable_weights:
+        v.grad[...] = 0
+    dx_full = layer.backward(full_ctx, g)
+    np.testing.assert_array_equal(dx, dx_full)
+    for a, v in zip(grads, layer.trainable_weights):
+        np.testing.assert_array_equal(a, v.grad)
     with pytest.raises(ValueError, match="features"):
         layer.forward(np.zeros((N, 5, 3), np.float32))

@@ -27,7 +27,6 @@ import numpy as np
 from fastnn import activations, config, initializers, regularizers
 from fastnn._native import _rnn
 from fastnn.engine.layer import Layer
-from fastnn.engine.tape import current_tape
 
 _ACT_CODES = _rnn.ACTIVATION_CODES
 
@@ -215,8 +214,8 @@ class RNN(Layer):
     def forward(self, inputs, training=False, mask=None, initial_state=None):
         """Run the sequence; see the module docstring for outputs, masks and states."""
         if (not training and mask is None and initial_state is None and type(inputs) is np.ndarray
-                and not self.stateful and not self.return_state and current_tape() is None):
-            return self._infer(inputs), None
+                and not self.stateful and not self.return_state):
+            return self._forward_plain(inputs)
         seq, states = self._split_inputs(inputs)
         self.check_input(inputs)
         states_as_inputs = states is not None
@@ -279,17 +278,20 @@ class RNN(Layer):
             return [y] + finals, ctx
         return y, ctx
 
-    def _infer(self, x):
-        """Inference outside any tape, zero initial states, no mask: the sequence alone, with none of
-        what backward needs (batch-1 latency)."""
+    def _forward_plain(self, x):
+        """forward() for the common inference call - one array, no mask, zero initial states, no dropout,
+        no returned or kept states - without the branches for those (batch-1 latency); the same
+        outputs and the same ctx for backward."""
         self.check_input(x)
-        N, T, _ = x.shape
+        N, T, D = x.shape
         xt = x.transpose(1, 0, 2)
         xt = np.ascontiguousarray(xt[::-1] if self.go_backwards else xt)
         bufs = self._alloc_states(T, N, x.dtype, None)
         self._run_forward(xt, None, None, bufs)
         H = bufs["H"]
-        return np.ascontiguousarray(H[1:].transpose(1, 0, 2)) if self.return_sequences else H[T].copy()
+        y = np.ascontiguousarray(H[1:].transpose(1, 0, 2)) if self.return_sequences else H[T].copy()
+        return y, dict(xt=xt, mask=None, rmask=None, in_mask=None, bufs=bufs, scale=None, states_as_inputs=False,
+                       shape=(N, T, D))
 
     def _alloc_states(self, T, N, dt, states):
         H = np.empty((T + 1, N, self.units), dt)
