@@ -45,15 +45,19 @@ int64_t fnn_conv2d_scratch_rows(const fnn_conv_geom *g, int64_t elem_size, int64
 #define T float
 #define SFX f32
 #define GEMM fnn_gemm_f32
+#define COLSUM fnn_column_sum_add_f32
 #include "conv_body.h"
 #undef T
 #undef SFX
 #undef GEMM
+#undef COLSUM
 
 #define T double
 #define SFX f64
 #define GEMM fnn_gemm_f64
+#define COLSUM fnn_column_sum_add_f64
 #include "conv_body.h"
 #undef T
 #undef SFX
 #undef GEMM
+#undef COLSUM

@@ -1,5 +1,6 @@
 /* Convolution kernels, one body for both precisions: conv.c includes this file once per type with
- * T (element type), SFX (name suffix f32/f64) and GEMM (the matching fnn_gemm_*) defined.
+ * T (element type), SFX (name suffix f32/f64), GEMM and COLSUM (the matching fnn_gemm_* and
+ * fnn_column_sum_add_*) defined.
  * Layouts and contracts: the conv section of fastnn.h. */
 
 #define CAT_(a, b) a##b
@@ -259,31 +260,6 @@ void FN(fnn_conv2d_backward_data_)(const fnn_conv_geom *g, const T *restrict dy,
     }
 }
 
-/* db[f] += sum over rows of dy[row, f]: threads own blocks of 16 columns; each column is summed in
- * chunks of 256 rows (partial sums added in ascending order), the same for any thread count. */
-static void FN(bias_grad_)(const T *restrict dy, int64_t M, int64_t F, T *restrict db, int n_threads)
-{
-    enum { CB = 16, RB = 256 };
-    const int64_t n_blocks = (F + CB - 1) / CB;
-    const int threads = M * F < 65536 ? 1 : n_threads;
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-    for (int64_t b = 0; b < n_blocks; ++b) {
-        const int64_t f0 = b * CB, nf = F - f0 < CB ? F - f0 : CB;
-        T total[CB], part[CB];
-        for (int64_t f = 0; f < nf; ++f) total[f] = 0;
-        for (int64_t r0 = 0; r0 < M; r0 += RB) {
-            const int64_t r1 = M - r0 < RB ? M : r0 + RB;
-            for (int64_t f = 0; f < nf; ++f) part[f] = 0;
-            for (int64_t r = r0; r < r1; ++r) {
-                const T *restrict row = dy + r * F + f0;
-                for (int64_t f = 0; f < nf; ++f) part[f] += row[f];
-            }
-            for (int64_t f = 0; f < nf; ++f) total[f] += part[f];
-        }
-        for (int64_t f = 0; f < nf; ++f) db[f0 + f] += total[f];
-    }
-}
-
 /* The filter gradient of many panels is split into CONV_FILTER_LANES fixed lanes of consecutive panels: lane 0
  * accumulates straight into dw, lanes 1.. into zeroed partials that are then added to dw in lane order.
  * The lane count depends only on the geometry (never on n_threads), so threads can each run whole lanes
@@ -300,7 +276,7 @@ void FN(fnn_conv2d_backward_filter_)(const fnn_conv_geom *g, const T *restrict x
 {
     const int64_t M = g->batch * g->out_h * g->out_w, K = g->k_h * g->k_w * g->in_c, F = g->out_c;
     if (M <= 0 || F <= 0) return;
-    if (db) FN(bias_grad_)(dy, M, F, db, n_threads);
+    if (db) COLSUM(M, F, dy, db, n_threads);
     if (conv_is_pointwise(g)) {
         GEMM(1, 0, K, F, M, 1, x, K, dy, F, 1, dw, F, NULL, n_threads);
         return;

@@ -6,6 +6,7 @@
  * combine in chunk order. Either way the bits never depend on n_threads. */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include "fastnn.h"
 #include "fnn_omp.h"
 #include "fnn_expf.h"

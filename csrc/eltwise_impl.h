@@ -178,6 +178,29 @@ void SFX(fnn_column_sum_accumulate)(int64_t m, int64_t n, const T *dz, T *out, d
     }
 }
 
+void SFX(fnn_column_sum_add)(int64_t m, int64_t n, const T *dz, T *out, int n_threads)
+{
+    const int64_t chunk = colsum_chunk_rows(n);
+    const int64_t n_chunks = (m + chunk - 1) / chunk;
+    double *scratch = n_chunks > 1 ? malloc(sizeof(double) * (size_t)(n_chunks * n)) : NULL;
+    if (n_chunks <= 1 || scratch) {
+        SFX(fnn_column_sum_accumulate)(m, n, dz, out, scratch, n_threads);
+        free(scratch);
+        return;
+    }
+    for (int64_t j = 0; j < n; j++) {
+        double s = 0;
+        for (int64_t r0 = 0; r0 < m; r0 += chunk) {
+            const int64_t r1 = r0 + chunk < m ? r0 + chunk : m;
+            double part = 0;
+            for (int64_t i = r0; i < r1; i++)
+                part += (double)dz[i * n + j];
+            s += part;
+        }
+        out[j] = (T)((double)out[j] + s);
+    }
+}
+
 void SFX(fnn_column_sum_accumulate_ref)(int64_t m, int64_t n, const T *dz, T *out)
 {
     for (int64_t j = 0; j < n; j++) {

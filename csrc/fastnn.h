@@ -120,6 +120,10 @@ void fnn_column_sum_accumulate_f32(int64_t m, int64_t n, const float *dz, float 
                                    int n_threads);
 void fnn_column_sum_accumulate_f64(int64_t m, int64_t n, const double *dz, double *out, double *scratch,
                                    int n_threads);
+/* The same sums with their own scratch (the bias gradient of conv and recurrent layers); when the scratch
+ * cannot be allocated, the same chunk sums column by column: the same bits, more slowly. */
+void fnn_column_sum_add_f32(int64_t m, int64_t n, const float *dz, float *out, int n_threads);
+void fnn_column_sum_add_f64(int64_t m, int64_t n, const double *dz, double *out, int n_threads);
 /* Plain sequential twins (row order, double accumulators). */
 void fnn_column_sum_accumulate_ref_f32(int64_t m, int64_t n, const float *dz, float *out);
 void fnn_column_sum_accumulate_ref_f64(int64_t m, int64_t n, const double *dz, double *out);

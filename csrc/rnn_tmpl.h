@@ -94,32 +94,6 @@ static void FN(rec_matmul)(int ref, int64_t N, int64_t W, int64_t U, const T *h,
         RNN_CAT(FN(rec_small), generic)(N, W, U, h, ldh, R, ldr, beta != 0, C, ldc, bias, n_threads);
 }
 
-/* out[j] += sum over rows r of A[r * lda + j]: rows in ascending order, summed in blocks of 256 rows
- * whose partial sums are added in order (so a long column keeps float32 accuracy); columns split in
- * fixed chunks across threads. */
-static void FN(colsum_add)(int64_t rows, int64_t cols, const T *A, int64_t lda, T *out, int n_threads)
-{
-    enum { CHUNK = 64, RB = 256 };
-    const int64_t chunks = (cols + CHUNK - 1) / CHUNK;
-    const int nt = rows * cols < 262144 ? 1 : n_threads;
-#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
-    for (int64_t ch = 0; ch < chunks; ++ch) {
-        const int64_t j0 = ch * CHUNK, w = cols - j0 < CHUNK ? cols - j0 : CHUNK;
-        T total[CHUNK], part[CHUNK];
-        for (int64_t j = 0; j < w; ++j) total[j] = 0;
-        for (int64_t r0 = 0; r0 < rows; r0 += RB) {
-            const int64_t r1 = rows - r0 < RB ? rows : r0 + RB;
-            for (int64_t j = 0; j < w; ++j) part[j] = 0;
-            for (int64_t r = r0; r < r1; ++r) {
-                const T *a = A + r * lda + j0;
-                for (int64_t j = 0; j < w; ++j) part[j] += a[j];
-            }
-            for (int64_t j = 0; j < w; ++j) total[j] += part[j];
-        }
-        for (int64_t j = 0; j < w; ++j) out[j0 + j] += total[j];
-    }
-}
-
 static void FN(mul_into)(int64_t n, const T *restrict a, const T *restrict b, T *restrict out)
 {
     for (int64_t i = 0; i < n; ++i) out[i] = a[i] * b[i];
@@ -214,7 +188,7 @@ static void FN(lstm_backward_impl)(int ref, int64_t T_, int64_t N, int64_t D, in
     free(Rtp);
     const int64_t M = T_ * N;
     /* one pass over all steps' gate gradients, columns split across threads (per step it ran on one) */
-    if (db) FN(colsum_add)(M, G4, dG, G4, db, ref ? 1 : n_threads);
+    if (db) FN(fnn_column_sum_add)(M, G4, dG, db, ref ? 1 : n_threads);
     if (dx) FN(rnn_gemm)(ref, 0, 1, M, D, G4, dG, G4, K, G4, 0, dx, D, NULL, n_threads);
     if (dK) FN(rnn_gemm)(ref, 1, 0, D, G4, M, x, D, dG, G4, 1, dK, G4, NULL, n_threads);
     if (dR) FN(rnn_gemm)(ref, 1, 0, U, G4, M, rmask ? HD : H, U, dG, G4, 1, dR, G4, NULL, n_threads);
@@ -318,8 +292,8 @@ static void FN(gru_backward_impl)(int ref, int64_t T_, int64_t N, int64_t D, int
     free(Rtp);
     const int64_t M = T_ * N;
     if (db) {
-        FN(colsum_add)(M, G3, dG, G3, db, ref ? 1 : n_threads);
-        if (reset_after) FN(colsum_add)(M, G3, dGr, G3, db + G3, ref ? 1 : n_threads);
+        FN(fnn_column_sum_add)(M, G3, dG, db, ref ? 1 : n_threads);
+        if (reset_after) FN(fnn_column_sum_add)(M, G3, dGr, db + G3, ref ? 1 : n_threads);
     }
     if (dx) FN(rnn_gemm)(ref, 0, 1, M, D, G3, dG, G3, K, G3, 0, dx, D, NULL, n_threads);
     if (dK) FN(rnn_gemm)(ref, 1, 0, D, G3, M, x, D, dG, G3, 1, dK, G3, NULL, n_threads);
@@ -406,7 +380,7 @@ static void FN(simple_backward_impl)(int ref, int64_t T_, int64_t N, int64_t D, 
     }
     free(Rtp);
     const int64_t M = T_ * N;
-    if (db) FN(colsum_add)(M, U, dG, U, db, ref ? 1 : n_threads);
+    if (db) FN(fnn_column_sum_add)(M, U, dG, db, ref ? 1 : n_threads);
     if (dx) FN(rnn_gemm)(ref, 0, 1, M, D, U, dG, U, K, U, 0, dx, D, NULL, n_threads);
     if (dK) FN(rnn_gemm)(ref, 1, 0, D, U, M, x, D, dG, U, 1, dK, U, NULL, n_threads);
     if (dR) FN(rnn_gemm)(ref, 1, 0, U, U, M, rmask ? HD : H, U, dG, U, 1, dR, U, NULL, n_threads);
