@@ -117,33 +117,42 @@ static void GD(pack_a)(const GD(job) *g, int64_t ic, int64_t mc, int64_t pc, int
     else GD(pack_a_body)(g, ic, mc, pc, kc, dst, 4);
 }
 
+/* The micro-kernel over rows [i0, i1) (in chunks of mcd rows) x columns [jc, jc + nc) of C for the k
+ * block (pc, kc), A read in place, B's packed panels for those columns at bp (panel q at bp + q*kc*NR);
+ * bias (or NULL) points at column jc. Shared by the direct engine and the pre-packed-B products. */
+static void GD(sweep)(const GD(job) *g, int64_t i0, int64_t i1, int64_t mcd, int64_t jc, int64_t nc, int64_t pc,
+                      int64_t kc, const GD_T *bp, GD_T beta, const GD_T *bias)
+{
+    const int MR = g->mr, NR = g->nr;
+    const int64_t rs = g->ta ? 1 : g->lda, cs = g->ta ? g->lda : 1;
+    for (int64_t ic = i0; ic < i1; ic += mcd) {
+        int64_t ie = i1 - ic < mcd ? i1 : ic + mcd;
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+            int nr = nc - jr < NR ? (int)(nc - jr) : NR;
+            const GD_T *panel = bp + (jr / NR) * kc * NR;
+            for (int64_t i = ic; i < ie; i += MR) {
+                int mr = ie - i < MR ? (int)(ie - i) : MR;
+                g->ukr(kc, g->A + i * rs + pc * cs, rs, cs, panel, g->C + i * g->ldc + jc + jr, g->ldc, mr, nr,
+                       g->alpha, beta, bias ? bias + jr : NULL);
+            }
+        }
+    }
+}
+
 /* Direct engine, one thread's share: rows [i0, i1) x columns [j0, j1) of C, A read in place.
  * buf holds kc_max x ncd packed B (ncd a multiple of NR). */
 static void GD(direct_part)(const GD(job) *g, int64_t i0, int64_t i1, int64_t j0, int64_t j1, GD_T *buf,
                             int64_t ncd, int64_t mcd)
 {
-    const int MR = g->mr, NR = g->nr;
-    const int64_t rs = g->ta ? 1 : g->lda, cs = g->ta ? g->lda : 1;
+    const int NR = g->nr;
     for (int64_t jc = j0; jc < j1; jc += ncd) {
         int64_t nc = j1 - jc < ncd ? j1 - jc : ncd;
         for (int64_t b = 0; b < g->nkb; ++b) {
             int64_t pc, kc;
             GD(kblock)(g, b, &pc, &kc);
             GD(pack_b)(g, pc, kc, jc, nc, 0, (nc + NR - 1) / NR, buf);
-            GD_T beta = b == 0 ? g->beta : (GD_T)1;
-            const GD_T *bias = b == g->nkb - 1 && g->bias ? g->bias + jc : NULL;
-            for (int64_t ic = i0; ic < i1; ic += mcd) {
-                int64_t ie = i1 - ic < mcd ? i1 : ic + mcd;
-                for (int64_t jr = 0; jr < nc; jr += NR) {
-                    int nr = nc - jr < NR ? (int)(nc - jr) : NR;
-                    const GD_T *bp = buf + (jr / NR) * kc * NR;
-                    for (int64_t i = ic; i < ie; i += MR) {
-                        int mr = ie - i < MR ? (int)(ie - i) : MR;
-                        g->ukr(kc, g->A + i * rs + pc * cs, rs, cs, bp, g->C + i * g->ldc + jc + jr, g->ldc, mr,
-                               nr, g->alpha, beta, bias ? bias + jr : NULL);
-                    }
-                }
-            }
+            GD(sweep)(g, i0, i1, mcd, jc, nc, pc, kc, buf, b == 0 ? g->beta : (GD_T)1,
+                      b == g->nkb - 1 && g->bias ? g->bias + jc : NULL);
         }
     }
 }
@@ -163,15 +172,40 @@ static inline void GD(split)(int64_t total, int t, int nt, int64_t *lo, int64_t 
     *hi = total * (t + 1) / nt;
 }
 
+/* Threads of the direct engine and of the pre-packed-B products take NR-column panels (n) or MR-row groups
+ * (m), whichever leaves the smaller largest share, n on a tie (no duplicated B packing). Returns 1 for n;
+ * *units is the number of units split, *nthreads is clipped to it. */
+static int GD(choose_split)(int64_t gm, int64_t gn, int *nthreads, int64_t *units)
+{
+    const int64_t cost_n = (gn + *nthreads - 1) / *nthreads * gm, cost_m = (gm + *nthreads - 1) / *nthreads * gn;
+    const int split_n = cost_n <= cost_m;
+    *units = split_n ? gn : gm;
+    if (*nthreads > *units) *nthreads = (int)*units;
+    return split_n;
+}
+
+/* Thread t of nt under that split: its rows [*i0, *i1) and columns [*j0, *j1) of C. */
+static void GD(thread_tiles)(const GD(job) *g, int split_n, int64_t units, int t, int nt, int64_t *i0, int64_t *i1,
+                             int64_t *j0, int64_t *j1)
+{
+    int64_t lo, hi;
+    GD(split)(units, t, nt, &lo, &hi);
+    *i0 = 0, *i1 = g->m, *j0 = 0, *j1 = g->n;
+    if (split_n) {
+        *j0 = lo * g->nr;
+        *j1 = hi * g->nr < g->n ? hi * g->nr : g->n;
+    } else {
+        *i0 = lo * g->mr;
+        *i1 = hi * g->mr < g->m ? hi * g->mr : g->m;
+    }
+}
+
 static void GD(run_direct)(const GD(job) *g, int nthreads, int64_t kc_max)
 {
     const int MR = g->mr, NR = g->nr;
     const int64_t gm = (g->m + MR - 1) / MR, gn = (g->n + NR - 1) / NR;
-    /* Split n when that balances at least as well (no duplicated B packing), else m. */
-    int64_t cost_n = (gn + nthreads - 1) / nthreads * gm, cost_m = (gm + nthreads - 1) / nthreads * gn;
-    int split_n = cost_n <= cost_m;
-    int64_t units = split_n ? gn : gm;
-    if (nthreads > units) nthreads = (int)units;
+    int64_t units;
+    const int split_n = GD(choose_split)(gm, gn, &nthreads, &units);
     /* Packed B for one thread stays within ~512 KiB of L2 while every row chunk sweeps it. */
     int64_t ncd = (FNN_DIRECT_B_BYTES / ((int64_t)sizeof(GD_T) * kc_max)) / NR * NR;
     if (ncd < NR) ncd = NR;
@@ -186,15 +220,8 @@ static void GD(run_direct)(const GD(job) *g, int nthreads, int64_t kc_max)
         t = omp_get_thread_num();
         nt = omp_get_num_threads();
 #endif
-        int64_t lo, hi, i0 = 0, i1 = g->m, j0 = 0, j1 = g->n;
-        GD(split)(units, t, nt, &lo, &hi);
-        if (split_n) {
-            j0 = lo * NR;
-            j1 = hi * NR < g->n ? hi * NR : g->n;
-        } else {
-            i0 = lo * MR;
-            i1 = hi * MR < g->m ? hi * MR : g->m;
-        }
+        int64_t i0, i1, j0, j1;
+        GD(thread_tiles)(g, split_n, units, t, nt, &i0, &i1, &j0, &j1);
         if (i0 < i1 && j0 < j1) {
             GD_T *buf = fnn_pack_alloc(sizeof(GD_T) * kc_max * ncd);
             if (buf) {
@@ -383,13 +410,9 @@ void GD(fnn_gemm_packed)(int trans_a, int64_t m, int64_t n, int64_t k, GD_T alph
     g.nkb = (k + FNN_KC - 1) / FNN_KC;
     const int MR = g.mr, NR = g.nr;
     const int64_t gm = (m + MR - 1) / MR, npan = (n + NR - 1) / NR;
-    /* B is shared and already packed: split whichever of m and n balances better */
-    const int64_t cost_n = (npan + nthreads - 1) / nthreads * gm, cost_m = (gm + nthreads - 1) / nthreads * npan;
-    const int split_n = cost_n <= cost_m;
-    const int64_t units = split_n ? npan : gm;
-    if (nthreads > units) nthreads = (int)units;
+    int64_t units;
+    const int split_n = GD(choose_split)(gm, npan, &nthreads, &units); /* B is already packed and shared */
     const int64_t mcd = (sizeof(GD_T) == 4 ? FNN_MC_F32 : FNN_MC_F64) / MR * MR;
-    const int64_t rs = trans_a ? 1 : lda, cs = trans_a ? lda : 1;
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
     {
         int t = 0, nt = 1;
@@ -397,33 +420,13 @@ void GD(fnn_gemm_packed)(int trans_a, int64_t m, int64_t n, int64_t k, GD_T alph
         t = omp_get_thread_num();
         nt = omp_get_num_threads();
 #endif
-        int64_t lo, hi, i0 = 0, i1 = m, q0 = 0, q1 = npan;
-        GD(split)(units, t, nt, &lo, &hi);
-        if (split_n) {
-            q0 = lo;
-            q1 = hi;
-        } else {
-            i0 = lo * MR;
-            i1 = hi * MR < m ? hi * MR : m;
-        }
-        for (int64_t b = 0; b < g.nkb; ++b) {
+        int64_t i0, i1, j0, j1;
+        GD(thread_tiles)(&g, split_n, units, t, nt, &i0, &i1, &j0, &j1);
+        for (int64_t b = 0; i0 < i1 && j0 < j1 && b < g.nkb; ++b) {
             int64_t pc, kc;
             GD(kblock)(&g, b, &pc, &kc);
-            const GD_T *blk = Bp + pc * npan * NR;
-            const GD_T bb = b == 0 ? beta : (GD_T)1;
-            const int last = b == g.nkb - 1;
-            for (int64_t ic = i0; ic < i1; ic += mcd) {
-                const int64_t ie = i1 - ic < mcd ? i1 : ic + mcd;
-                for (int64_t q = q0; q < q1; ++q) {
-                    const int64_t jc = q * NR;
-                    const int nr = n - jc < NR ? (int)(n - jc) : NR;
-                    for (int64_t i = ic; i < ie; i += MR) {
-                        const int mr = ie - i < MR ? (int)(ie - i) : MR;
-                        g.ukr(kc, A + i * rs + pc * cs, rs, cs, blk + q * kc * NR, C + i * ldc + jc, ldc, mr, nr,
-                              alpha, bb, last && bias ? bias + jc : NULL);
-                    }
-                }
-            }
+            GD(sweep)(&g, i0, i1, mcd, j0, j1 - j0, pc, kc, Bp + pc * npan * NR + (j0 / NR) * kc * NR,
+                      b == 0 ? beta : (GD_T)1, b == g.nkb - 1 && bias ? bias + j0 : NULL);
         }
     }
 }
