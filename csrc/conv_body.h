@@ -187,18 +187,31 @@ static inline int FN(panel_parallel_)(const fnn_conv_geom *g, int64_t scratch_ro
     return n_threads > 1 && (M + rows - 1) / rows >= 2 * n_threads;
 }
 
-void FN(fnn_conv2d_forward_)(const fnn_conv_geom *g, const T *restrict x, const T *restrict w,
-                             const T *restrict bias, T *restrict y, T *restrict scratch, int64_t scratch_rows,
+/* One panel, rows [r0, r0 + rows), with `col` as its scratch and `threads` inside the steps: forward
+ * (data = 0) col = im2col(x), y = col @ w + bias; backward-data (data = 1) col = dy @ w^T, dx += col2im(col). */
+static inline void FN(conv_panel_)(const fnn_conv_geom *g, int data, const T *restrict in, const T *restrict w,
+                                   const T *restrict bias, T *restrict out, int64_t r0, int64_t rows,
+                                   T *restrict col, int threads)
+{
+    const int64_t K = g->k_h * g->k_w * g->in_c, F = g->out_c;
+    if (!data) {
+        FN(fnn_im2col_)(g, in, r0, rows, col, threads);
+        GEMM(0, 0, rows, F, K, 1, col, K, w, F, 0, out + r0 * F, F, bias, threads);
+    } else {
+        GEMM(0, 1, rows, K, F, 1, in + r0 * F, F, w, F, 0, col, K, NULL, threads);
+        FN(fnn_col2im_)(g, col, r0, rows, out, threads);
+    }
+}
+
+/* Every panel of the forward or backward-data pass, scheduled as panel_parallel_ decides (backward-data
+ * needs whole-image panels to run them side by side: their col2im writes disjoint images). */
+static void FN(conv_panels_)(const fnn_conv_geom *g, int data, const T *restrict in, const T *restrict w,
+                             const T *restrict bias, T *restrict out, T *restrict scratch, int64_t scratch_rows,
                              int n_threads)
 {
-    const int64_t M = g->batch * g->out_h * g->out_w, K = g->k_h * g->k_w * g->in_c, F = g->out_c;
-    if (M <= 0 || F <= 0) return;
-    if (conv_is_pointwise(g)) {
-        GEMM(0, 0, M, F, K, 1, x, K, w, F, 0, y, F, bias, n_threads);
-        return;
-    }
+    const int64_t M = g->batch * g->out_h * g->out_w, K = g->k_h * g->k_w * g->in_c;
     const int64_t P = FN(panel_rows_)(g, scratch_rows), n_panels = (M + P - 1) / P;
-    if (FN(panel_parallel_)(g, scratch_rows, M, n_threads, 0)) {
+    if (FN(panel_parallel_)(g, scratch_rows, M, n_threads, data)) {
 #pragma omp parallel num_threads(n_threads)
         {
 #ifdef _OPENMP
@@ -209,17 +222,26 @@ void FN(fnn_conv2d_forward_)(const fnn_conv_geom *g, const T *restrict x, const 
 #pragma omp for schedule(static)
             for (int64_t p = 0; p < n_panels; ++p) {
                 const int64_t r0 = p * P, rows = M - r0 < P ? M - r0 : P;
-                FN(fnn_im2col_)(g, x, r0, rows, mine, 1);
-                GEMM(0, 0, rows, F, K, 1, mine, K, w, F, 0, y + r0 * F, F, bias, 1);
+                FN(conv_panel_)(g, data, in, w, bias, out, r0, rows, mine, 1);
             }
         }
         return;
     }
-    for (int64_t r0 = 0; r0 < M; r0 += P) {
-        const int64_t rows = M - r0 < P ? M - r0 : P;
-        FN(fnn_im2col_)(g, x, r0, rows, scratch, n_threads);
-        GEMM(0, 0, rows, F, K, 1, scratch, K, w, F, 0, y + r0 * F, F, bias, n_threads);
+    for (int64_t r0 = 0; r0 < M; r0 += P)
+        FN(conv_panel_)(g, data, in, w, bias, out, r0, M - r0 < P ? M - r0 : P, scratch, n_threads);
+}
+
+void FN(fnn_conv2d_forward_)(const fnn_conv_geom *g, const T *restrict x, const T *restrict w,
+                             const T *restrict bias, T *restrict y, T *restrict scratch, int64_t scratch_rows,
+                             int n_threads)
+{
+    const int64_t M = g->batch * g->out_h * g->out_w, K = g->k_h * g->k_w * g->in_c, F = g->out_c;
+    if (M <= 0 || F <= 0) return;
+    if (conv_is_pointwise(g)) {
+        GEMM(0, 0, M, F, K, 1, x, K, w, F, 0, y, F, bias, n_threads);
+        return;
     }
+    FN(conv_panels_)(g, 0, x, w, bias, y, scratch, scratch_rows, n_threads);
 }
 
 void FN(fnn_conv2d_backward_data_)(const fnn_conv_geom *g, const T *restrict dy, const T *restrict w,
@@ -234,30 +256,7 @@ void FN(fnn_conv2d_backward_data_)(const fnn_conv_geom *g, const T *restrict dy,
     }
     FN(fill_zero_)(dx, n_dx, n_threads);
     if (M <= 0) return;
-    const int64_t P = FN(panel_rows_)(g, scratch_rows), n_panels = (M + P - 1) / P;
-    if (FN(panel_parallel_)(g, scratch_rows, M, n_threads, 1)) {
-        /* whole-image panels scatter into disjoint images of dx: safe to run side by side */
-#pragma omp parallel num_threads(n_threads)
-        {
-#ifdef _OPENMP
-            T *mine = scratch + (int64_t)omp_get_thread_num() * scratch_rows * K;
-#else
-            T *mine = scratch;
-#endif
-#pragma omp for schedule(static)
-            for (int64_t p = 0; p < n_panels; ++p) {
-                const int64_t r0 = p * P, rows = M - r0 < P ? M - r0 : P;
-                GEMM(0, 1, rows, K, F, 1, dy + r0 * F, F, w, F, 0, mine, K, NULL, 1);
-                FN(fnn_col2im_)(g, mine, r0, rows, dx, 1);
-            }
-        }
-        return;
-    }
-    for (int64_t r0 = 0; r0 < M; r0 += P) {
-        const int64_t rows = M - r0 < P ? M - r0 : P;
-        GEMM(0, 1, rows, K, F, 1, dy + r0 * F, F, w, F, 0, scratch, K, NULL, n_threads);
-        FN(fnn_col2im_)(g, scratch, r0, rows, dx, n_threads);
-    }
+    FN(conv_panels_)(g, 1, dy, w, NULL, dx, scratch, scratch_rows, n_threads);
 }
 
 /* The filter gradient of many panels is split into CONV_FILTER_LANES fixed lanes of consecutive panels: lane 0
