@@ -293,3 +293,16 @@ RNN_INLINE void FN(rec_cols)(int64_t N, int64_t U, int64_t jw, const T *h, int64
 }
 #undef RNN_VB
 
+/* The product restricted to the columns of units [u0, u1) in each of `gates` gate blocks of U columns
+ * (C's leading dimension gates * U): the share of one thread that owns those units. */
+RNN_INLINE void FN(gate_cols)(int64_t gates, int64_t U, int64_t u0, int64_t u1, int64_t rows, int64_t k,
+                              const T *a, int64_t lda, const T *B, int beta, const T *bias, T *C)
+{
+    const int64_t ld = gates * U;
+    for (int64_t gate = 0; gate < gates; ++gate)
+        for (int64_t j = gate * U + u0; j < gate * U + u1; j += RNN_SUPER) {
+            const int64_t end = gate * U + u1, jw = end - j < RNN_SUPER ? end - j : RNN_SUPER;
+            FN(rec_cols)(rows, k, jw, a, lda, B + j, ld, beta, bias ? bias + j : NULL, C + j, ld);
+        }
+}
+

@@ -231,19 +231,11 @@ ISA_ATTR static void SFN(lstm_seq_small)(int64_t T_, int64_t N, int64_t D, int64
 #endif
         const int64_t u0 = vecs * tid / team * RNN_VL, u1_ = vecs * (tid + 1) / team * RNN_VL;
         const int64_t u1 = u1_ < U ? u1_ : U;
-        for (int64_t gate = 0; gate < 4; ++gate)
-            for (int64_t j = gate * U + u0; j < gate * U + u1; j += RNN_SUPER) {
-                const int64_t end = gate * U + u1, jw = end - j < RNN_SUPER ? end - j : RNN_SUPER;
-                RFN(rec_cols)(T_ * N, D, jw, x, D, K + j, G4, 0, b ? b + j : NULL, G + j, G4);
-            }
+        RFN(gate_cols)(4, U, u0, u1, T_ * N, D, x, D, K, 0, b, G);
         for (int64_t t = 0; t < T_; ++t) {
             const T *hp = H + t * NU, *cp = C + t * NU;
             T *Gt = G + t * N * G4, *h = H + (t + 1) * NU, *c = C + (t + 1) * NU, *ac = AC + t * NU;
-            for (int64_t gate = 0; gate < 4; ++gate)
-                for (int64_t j = gate * U + u0; j < gate * U + u1; j += RNN_SUPER) {
-                    const int64_t end = gate * U + u1, jw = end - j < RNN_SUPER ? end - j : RNN_SUPER;
-                    RFN(rec_cols)(N, U, jw, hp, U, R + j, G4, 1, NULL, Gt + j, G4);
-                }
+            RFN(gate_cols)(4, U, u0, u1, N, U, hp, U, R, 1, NULL, Gt);
             const uint8_t *mt = mask ? mask + t * N : NULL;
             for (int64_t n = 0; n < N; ++n) {
                 const int64_t o = n * U;
