@@ -210,10 +210,12 @@ ISA_ATTR static void SFN(rec_small)(int64_t N, int64_t W, int64_t U, const T *h,
 
 /* The whole forward sequence of a small-batch LSTM (no recurrent dropout) in one parallel region: each
  * thread owns a fixed range of units (whole vectors) and computes, every step, the recurrent product
- * for the four gate columns of its units and then their cell update; one barrier per step publishes
- * h_t. The input projections x_t @ K + b of the thread's gate columns, for every step, come first in
- * the same region (the small register-blocked product; no packing, no second fork/join). Each column
- * sums k in ascending order, so the bits do not depend on the thread count. */
+ * for the four gate columns of its units and then their cell update, and publishes its share of h_t
+ * on its progress counter; before step t's product it waits for every team mate's h_{t-1}. The input
+ * projections x_t @ K + b of the thread's gate columns, for every step, come first in the same region
+ * (the small register-blocked product; no packing, no second fork/join). Every step has its own H and
+ * C rows, so no thread overwrites what a slower one still reads. Each column sums k in ascending
+ * order, so the bits do not depend on the thread count. */
 ISA_ATTR static void SFN(lstm_seq_small)(int64_t T_, int64_t N, int64_t D, int64_t U, int act, int ract,
                                          const T *x, const T *K, const T *b, const uint8_t *mask, const T *R,
                                          T *G, T *H, T *C, T *AC, int n_threads)
@@ -222,6 +224,10 @@ ISA_ATTR static void SFN(lstm_seq_small)(int64_t T_, int64_t N, int64_t D, int64
     /* same work threshold as rec_small; a thread needs at least one vector of units */
     int nt = (double)N * G4 * U < 65536 ? 1 : n_threads;
     nt = nt > vecs ? (int)vecs : nt;
+    nt = nt > RNN_MAX_TEAM ? RNN_MAX_TEAM : nt;
+    rnn_progress progress[RNN_MAX_TEAM];
+    for (int q = 0; q < nt; ++q) progress[q].done = 0;
+    const unsigned spins = rnn_team_spins(nt);
 #pragma omp parallel num_threads(nt) if(nt > 1)
     {
 #ifdef _OPENMP
@@ -235,6 +241,7 @@ ISA_ATTR static void SFN(lstm_seq_small)(int64_t T_, int64_t N, int64_t D, int64
         for (int64_t t = 0; t < T_; ++t) {
             const T *hp = H + t * NU, *cp = C + t * NU;
             T *Gt = G + t * N * G4, *h = H + (t + 1) * NU, *c = C + (t + 1) * NU, *ac = AC + t * NU;
+            if (t > 0) rnn_wait_team(progress, team, tid, t, spins);
             RFN(gate_cols)(4, U, u0, u1, N, U, hp, U, R, 1, NULL, Gt);
             const uint8_t *mt = mask ? mask + t * N : NULL;
             for (int64_t n = 0; n < N; ++n) {
@@ -249,7 +256,7 @@ ISA_ATTR static void SFN(lstm_seq_small)(int64_t T_, int64_t N, int64_t D, int64
                     RFN(lstm_fwd_units)(U, u0, u1, act, ract, Gt + 4 * o, cp + o, c + o, ac + o, h + o);
                 }
             }
-#pragma omp barrier
+            rnn_publish(&progress[tid], t + 1);
         }
     }
 }
