@@ -347,3 +347,29 @@ def test_dense_chain_inference_matches_layer_by_layer_bits(dtype):
     np.testing.assert_array_equal(seq.predict_on_batch(x3), want)
     with pytest.raises(ValueError, match="expected input of shape"):
         model.predict_on_batch(np.zeros((1, 8), dtype))
+
+
+def test_recurrent_sequential_inference_takes_the_plain_plan_unless_a_layer_makes_masks():
+    """Recurrent layers and wrappers only pass masks on, so a Sequential of them runs inference by the
+    plain plan (forward() per step, Dense runs chained) with the per-layer path's bits; a mask-making
+    Embedding, or states returned as a list, keep the mask-aware per-layer path."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 6, 4)).astype(np.float32)
+    model = fastnn.Sequential([fastnn.Input((6, 4)), L.LSTM(8, return_sequences=True),
+                               L.Bidirectional(L.GRU(5, return_sequences=True)), L.TimeDistributed(L.Dense(3)),
+                               L.SimpleRNN(4), L.Dense(2)])
+    assert model._plain_inference_layers() is not None
+    want = x
+    for layer in model.layers:
+        want = layer.forward(want)[0]
+    np.testing.assert_array_equal(model.predict_on_batch(x), want)
+    np.testing.assert_array_equal(model(x), want)
+
+    ids = np.array([[3, 1, 0, 0], [2, 2, 2, 0]])
+    masked = fastnn.Sequential([fastnn.Input((4,)), L.Embedding(5, 3, mask_zero=True), L.LSTM(4)])
+    assert masked._plain_inference_layers() is None
+    emb, lstm = masked.layers
+    np.testing.assert_array_equal(masked.predict_on_batch(ids),
+                                  lstm.forward(emb.forward(ids)[0], mask=ids != 0)[0])
+    states = fastnn.Sequential([fastnn.Input((6, 4)), L.LSTM(3, return_state=True)])
+    assert states._plain_inference_layers() is None

@@ -125,13 +125,31 @@ ACTIVATION_CODES = {"linear": FNN_RNN_LINEAR, "tanh": FNN_RNN_TANH, "sigmoid": F
 cdef class _Buffers:
     """Validates buffers against one dtype and hands out their data pointers."""
     cdef object dtype
+    cdef int type_num
     cdef public bint is_f32
 
     def __init__(self, dtype):
         self.dtype = dtype
+        self.type_num = dtype.num
         self.is_f32 = dtype.itemsize == 4
 
     cdef void *get(self, object arr, str name, tuple shape, bint optional=False, bint writable=False) except? NULL:
+        # The common case (the right array) is checked through the C API: at batch 1 the Python-level
+        # checks of a dozen buffers cost more than a short sequence's kernel.
+        cdef cnp.ndarray a
+        cdef cnp.npy_intp *dims
+        cdef int i, nd
+        if isinstance(arr, cnp.ndarray):
+            a = <cnp.ndarray>arr
+            nd = cnp.PyArray_NDIM(a)
+            if (cnp.PyArray_TYPE(a) == self.type_num and cnp.PyArray_ISNOTSWAPPED(a) and nd == len(shape)
+                    and cnp.PyArray_IS_C_CONTIGUOUS(a) and (not writable or cnp.PyArray_ISWRITEABLE(a))):
+                dims = cnp.PyArray_DIMS(a)
+                for i in range(nd):
+                    if dims[i] != <cnp.npy_intp>shape[i]:
+                        break
+                else:
+                    return cnp.PyArray_DATA(a)
         if arr is None:
             if optional:
                 return NULL
@@ -146,7 +164,7 @@ cdef class _Buffers:
             raise ValueError(f"rnn kernel: buffer '{name}' must be C-contiguous")
         if writable and not arr.flags.writeable:
             raise ValueError(f"rnn kernel: buffer '{name}' must be writable")
-        return cnp.PyArray_DATA(<cnp.ndarray>arr)
+        raise ValueError(f"rnn kernel: buffer '{name}' is not a native-byte-order {self.dtype} array")
 
 
 cdef const uint8_t *_mask_ptr(object mask, int64_t T_, int64_t N) except? NULL:

@@ -239,6 +239,12 @@ class Layer:
     def check_input(self, x):
         """Validate an input against what the layer was built for; raise ValueError naming both."""
 
+    def _never_makes_mask(self):
+        """True when the layer's output never carries a mask unless its input does: no compute_mask,
+        or one that only passes a mask on (recurrent layers, wrappers). A Sequential whose layers all
+        say so runs inference without any mask bookkeeping."""
+        return not hasattr(self, "compute_mask")
+
     def __call__(self, inputs, training=None, **kwargs):
         from fastnn.engine import symbolic
 

@@ -123,7 +123,7 @@ class Sequential(Model):
         consecutive plain Dense layers that run as one native call (_gemm.dense_chain: the same kernels,
         no Python frame per layer). Cached until layers are added or removed."""
         if self._plain_layers is None:
-            plain = all(not isinstance(l, Model) and not hasattr(l, "compute_mask") and l._dtype == self._dtype
+            plain = all(not isinstance(l, Model) and l._never_makes_mask() and l._dtype == self._dtype
                         for l in self._sublayers)
             self._plain_layers = _inference_plan(self._sublayers) if plain else ()
         return self._plain_layers or None

@@ -152,6 +152,9 @@ class RNN(Layer):
             return [out] + [(batch, self.units)] * self._STATES
         return out
 
+    def _never_makes_mask(self):
+        return not self.return_state  # with states, compute_mask returns a list even for no mask
+
     def compute_mask(self, inputs, mask=None):
         """The output mask: the input mask when returning sequences, else None (states: None)."""
         out = mask if self.return_sequences else None
@@ -294,13 +297,17 @@ class RNN(Layer):
                        shape=(N, T, D))
 
     def _alloc_states(self, T, N, dt, states):
-        H = np.empty((T + 1, N, self.units), dt)
-        H[0] = 0 if states is None else states[0]
-        bufs = {"H": H}
+        """H (and C for an LSTM), (T + 1, N, units) each with the initial states at step 0, from one
+        allocation (batch-1 inference spends more on allocating than on a short sequence's states)."""
+        both = np.empty((self._STATES, T + 1, N, self.units), dt)
+        if states is None:
+            both[:, 0] = 0
+        else:
+            for i, s in enumerate(states):
+                both[i, 0] = s
+        bufs = {"H": both[0]}
         if self._STATES == 2:
-            C = np.empty((T + 1, N, self.units), dt)
-            C[0] = 0 if states is None else states[1]
-            bufs["C"] = C
+            bufs["C"] = both[1]
         return bufs
 
     def backward(self, ctx, grad_outputs, need_input_grad=True):

@@ -130,6 +130,9 @@ class Bidirectional(Layer):
             return outs + states + states
         return outs if self.merge_mode is None else outs[0]
 
+    def _never_makes_mask(self):
+        return not self.return_state and self.merge_mode is not None
+
     def compute_mask(self, inputs, mask=None):
         out = mask if self.return_sequences else None
         outs = [out, out] if self.merge_mode is None else [out]
@@ -278,6 +281,9 @@ class TimeDistributed(Layer):
     def compute_output_shape(self, input_shape):
         inner = self.layer.compute_output_shape((None,) + tuple(input_shape[2:]))
         return (input_shape[0], input_shape[1]) + tuple(inner[1:])
+
+    def _never_makes_mask(self):
+        return True
 
     def compute_mask(self, inputs, mask=None):
         return mask
