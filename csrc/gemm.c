@@ -3,6 +3,7 @@
  * float32 and float64 are the same source instantiated twice. Design notes: docs/GEMM.md.
  */
 #include "fastnn.h"
+#include "fnn_omp.h"
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP

@@ -213,13 +213,7 @@ static void GD(run_direct)(const GD(job) *g, int nthreads, int64_t kc_max)
     if (ncd > ncols) ncd = ncols;
     const int64_t mcd = (sizeof(GD_T) == 4 ? FNN_MC_F32 : FNN_MC_F64) / MR * MR;
 
-#pragma omp parallel num_threads(nthreads) if (nthreads > 1)
-    {
-        int t = 0, nt = 1;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-        nt = omp_get_num_threads();
-#endif
+    FNN_PARALLEL(nthreads, t, nt, {
         int64_t i0, i1, j0, j1;
         GD(thread_tiles)(g, split_n, units, t, nt, &i0, &i1, &j0, &j1);
         if (i0 < i1 && j0 < j1) {
@@ -231,7 +225,7 @@ static void GD(run_direct)(const GD(job) *g, int nthreads, int64_t kc_max)
                 GD(direct_part_stack)(g, i0, i1, j0, j1, mcd);
             }
         }
-    }
+    });
 }
 
 static void GD(run_packed)(const GD(job) *g, int nthreads, int64_t kc_max)
@@ -254,13 +248,7 @@ static void GD(run_packed)(const GD(job) *g, int nthreads, int64_t kc_max)
         return;
     }
 
-#pragma omp parallel num_threads(nthreads) if (nthreads > 1)
-    {
-        int t = 0, nt = 1;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-        nt = omp_get_num_threads();
-#endif
+    FNN_PARALLEL(nthreads, t, nt, {
         GD_T *mya = abuf + a_elems * t;
         int64_t lo, hi;
         GD(split)(gm, t, nt, &lo, &hi);
@@ -276,7 +264,7 @@ static void GD(run_packed)(const GD(job) *g, int nthreads, int64_t kc_max)
                  * block that used this buffer two iterations ago. */
                 GD_T *bblk = bbuf + (it++ & 1) * b_elems;
                 GD(pack_b)(g, pc, kc, jc, nc, q0, q1, bblk);
-#pragma omp barrier
+                if (nt > 1) { FNN_PRAGMA(omp barrier) }
                 GD_T beta = b == 0 ? g->beta : (GD_T)1;
                 const GD_T *bias = b == g->nkb - 1 && g->bias ? g->bias + jc : NULL;
                 for (int64_t ic = i0; ic < i1; ic += mc_blk) {
@@ -294,7 +282,7 @@ static void GD(run_packed)(const GD(job) *g, int nthreads, int64_t kc_max)
                 }
             }
         }
-    }
+    });
     free(abuf);
     free(bbuf);
 }
@@ -308,13 +296,7 @@ static void GD(run_rows)(const GD(job) *g, int nthreads)
     const int64_t gn = (g->n + NR - 1) / NR;
     const int64_t rs = g->ta ? 1 : g->lda, cs = g->ta ? g->lda : 1;
     if (nthreads > gn) nthreads = (int)gn;
-#pragma omp parallel num_threads(nthreads) if (nthreads > 1)
-    {
-        int t = 0, nt = 1;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-        nt = omp_get_num_threads();
-#endif
+    FNN_PARALLEL(nthreads, t, nt, {
         int64_t lo, hi;
         GD(split)(gn, t, nt, &lo, &hi);
         for (int64_t q = lo; q < hi; ++q) {
@@ -329,22 +311,21 @@ static void GD(run_rows)(const GD(job) *g, int nthreads)
                         g->alpha, beta, bias);
             }
         }
-    }
+    });
 }
 
 /* k == 0 or alpha == 0 (BLAS convention: A and B are not read): C = beta*C (+ bias), overwriting
  * when beta == 0. Element-wise, so any row split gives the same bits. */
 static void GD(scale_only)(int64_t m, int64_t n, GD_T beta, GD_T *C, int64_t ldc, const GD_T *bias, int nthreads)
 {
-#pragma omp parallel for num_threads(nthreads) schedule(static) if (nthreads > 1)
-    for (int64_t i = 0; i < m; ++i) {
+    FNN_PARALLEL_FOR(nthreads, for (int64_t i = 0; i < m; ++i) {
         GD_T *c = C + i * ldc;
         for (int64_t j = 0; j < n; ++j) {
             GD_T out = beta == 0 ? (GD_T)0 : beta * c[j];
             if (bias) out += bias[j];
             c[j] = out;
         }
-    }
+    });
 }
 
 /* The micro-kernels and tile sizes of the active ISA. */
@@ -413,13 +394,7 @@ void GD(fnn_gemm_packed)(int trans_a, int64_t m, int64_t n, int64_t k, GD_T alph
     int64_t units;
     const int split_n = GD(choose_split)(gm, npan, &nthreads, &units); /* B is already packed and shared */
     const int64_t mcd = (sizeof(GD_T) == 4 ? FNN_MC_F32 : FNN_MC_F64) / MR * MR;
-#pragma omp parallel num_threads(nthreads) if (nthreads > 1)
-    {
-        int t = 0, nt = 1;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-        nt = omp_get_num_threads();
-#endif
+    FNN_PARALLEL(nthreads, t, nt, {
         int64_t i0, i1, j0, j1;
         GD(thread_tiles)(&g, split_n, units, t, nt, &i0, &i1, &j0, &j1);
         for (int64_t b = 0; i0 < i1 && j0 < j1 && b < g.nkb; ++b) {
@@ -428,7 +403,7 @@ void GD(fnn_gemm_packed)(int trans_a, int64_t m, int64_t n, int64_t k, GD_T alph
             GD(sweep)(&g, i0, i1, mcd, j0, j1 - j0, pc, kc, Bp + pc * npan * NR + (j0 / NR) * kc * NR,
                       b == 0 ? beta : (GD_T)1, b == g.nkb - 1 && bias ? bias + j0 : NULL);
         }
-    }
+    });
 }
 
 void GD(fnn_gemm)(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, GD_T alpha, const GD_T *A, int64_t lda,

@@ -22,6 +22,7 @@
  * (libm expf/tanhf) and fnn_gemm_ref, single-threaded; the tests compare the two.
  */
 #include "fastnn.h"
+#include "fnn_omp.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -111,7 +112,14 @@ static void rnn_wait_team(const rnn_progress *team, int size, int self, int64_t 
 static unsigned rnn_team_spins(int size)
 {
 #ifdef _OPENMP
-    if (size > omp_get_num_procs()) return 16;
+    /* omp_get_num_procs() asks the kernel (sched_getaffinity) every time: ask once per process */
+    static int procs;
+    int p = __atomic_load_n(&procs, __ATOMIC_RELAXED);
+    if (size > 1 && p == 0) {
+        p = omp_get_num_procs();
+        __atomic_store_n(&procs, p, __ATOMIC_RELAXED);
+    }
+    if (size > 1 && size > p) return 16;
 #else
     (void)size;
 #endif

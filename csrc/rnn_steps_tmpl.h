@@ -13,8 +13,7 @@ ISA_ATTR static void SFN(lstm_step_fwd)(int64_t N, int64_t U, int act, int ract,
                                         T *G, const T *hp, const T *cp, T *h, T *c, T *ac, int n_threads)
 {
     const int nt = STEP_THREADS(N, U, n_threads);
-#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
-    for (int64_t n = 0; n < N; ++n) {
+    FNN_PARALLEL_FOR(nt, for (int64_t n = 0; n < N; ++n) {
         const int64_t o = n * U;
         if (mask && !mask[n]) {
             memcpy(h + o, hp + o, (size_t)U * sizeof(T));
@@ -24,7 +23,7 @@ ISA_ATTR static void SFN(lstm_step_fwd)(int64_t N, int64_t U, int act, int ract,
         } else {
             RFN(lstm_fwd_row)(U, act, ract, G + 4 * o, cp + o, c + o, ac + o, h + o);
         }
-    }
+    });
 }
 
 ISA_ATTR static void SFN(lstm_step_bwd)(int64_t N, int64_t U, int act, int ract, const uint8_t *mask,
@@ -32,8 +31,7 @@ ISA_ATTR static void SFN(lstm_step_bwd)(int64_t N, int64_t U, int act, int ract,
                                         T *dG, int n_threads)
 {
     const int nt = STEP_THREADS(N, U, n_threads);
-#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
-    for (int64_t n = 0; n < N; ++n) {
+    FNN_PARALLEL_FOR(nt, for (int64_t n = 0; n < N; ++n) {
         const int64_t o = n * U;
         if (mask && !mask[n]) {
             RFN(carry_row)(U, dy ? dy + o : NULL, dh + o);
@@ -45,7 +43,7 @@ ISA_ATTR static void SFN(lstm_step_bwd)(int64_t N, int64_t U, int act, int ract,
             RFN(lstm_bwd_row)(U, act, ract, G + 4 * o, cp + o, ac + o, dy ? dy + o : NULL,
                               dh + o, dc + o, dG + 4 * o);
         }
-    }
+    });
 }
 
 /* GRU, reset_after=True: gates from G (input part) and S (recurrent part incl. recurrent bias). */
@@ -53,8 +51,7 @@ ISA_ATTR static void SFN(gru_step_fwd)(int64_t N, int64_t U, int act, int ract, 
                                        T *G, const T *S, const T *hp, T *h, int n_threads)
 {
     const int nt = STEP_THREADS(N, U, n_threads);
-#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
-    for (int64_t n = 0; n < N; ++n) {
+    FNN_PARALLEL_FOR(nt, for (int64_t n = 0; n < N; ++n) {
         const int64_t o = n * U;
         if (mask && !mask[n])
             memcpy(h + o, hp + o, (size_t)U * sizeof(T));
@@ -62,7 +59,7 @@ ISA_ATTR static void SFN(gru_step_fwd)(int64_t N, int64_t U, int act, int ract, 
             RFN(gru_fwd_row)(U, FNN_RNN_TANH, FNN_RNN_SIGMOID, G + 3 * o, S + 3 * o, hp + o, h + o);
         else
             RFN(gru_fwd_row)(U, act, ract, G + 3 * o, S + 3 * o, hp + o, h + o);
-    }
+    });
 }
 
 ISA_ATTR static void SFN(gru_step_bwd)(int64_t N, int64_t U, int act, int ract, const uint8_t *mask,
@@ -70,8 +67,7 @@ ISA_ATTR static void SFN(gru_step_bwd)(int64_t N, int64_t U, int act, int ract, 
                                        T *dGr, int n_threads)
 {
     const int nt = STEP_THREADS(N, U, n_threads);
-#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
-    for (int64_t n = 0; n < N; ++n) {
+    FNN_PARALLEL_FOR(nt, for (int64_t n = 0; n < N; ++n) {
         const int64_t o = n * U;
         if (mask && !mask[n]) {
             RFN(carry_row)(U, dy ? dy + o : NULL, dh + o);
@@ -84,7 +80,7 @@ ISA_ATTR static void SFN(gru_step_bwd)(int64_t N, int64_t U, int act, int ract, 
             RFN(gru_bwd_row)(U, act, ract, G + 3 * o, S + 3 * o, hp + o, dy ? dy + o : NULL, dh + o,
                              dGx + 3 * o, dGr + 3 * o);
         }
-    }
+    });
 }
 
 /* GRU, reset_after=False, first half: z, r and r * h_{t-1} (into S) once z/r pre-activations are in G. */
@@ -92,8 +88,7 @@ ISA_ATTR static void SFN(gru0_step_fwd_a)(int64_t N, int64_t U, int ract, const 
                                           const T *hpd, T *S, int n_threads)
 {
     const int nt = STEP_THREADS(N, U, n_threads);
-#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
-    for (int64_t n = 0; n < N; ++n) {
+    FNN_PARALLEL_FOR(nt, for (int64_t n = 0; n < N; ++n) {
         const int64_t o = n * U;
         if (mask && !mask[n])
             memset(S + o, 0, (size_t)U * sizeof(T));
@@ -101,7 +96,7 @@ ISA_ATTR static void SFN(gru0_step_fwd_a)(int64_t N, int64_t U, int ract, const 
             RFN(gru0_fwd_row_a)(U, FNN_RNN_SIGMOID, G + 3 * o, hpd + o, S + o);
         else
             RFN(gru0_fwd_row_a)(U, ract, G + 3 * o, hpd + o, S + o);
-    }
+    });
 }
 
 /* GRU, reset_after=False, second half: candidate and state update once its pre-activation is in G. */
@@ -109,8 +104,7 @@ ISA_ATTR static void SFN(gru0_step_fwd_b)(int64_t N, int64_t U, int act, const u
                                           const T *hp, T *h, int n_threads)
 {
     const int nt = STEP_THREADS(N, U, n_threads);
-#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
-    for (int64_t n = 0; n < N; ++n) {
+    FNN_PARALLEL_FOR(nt, for (int64_t n = 0; n < N; ++n) {
         const int64_t o = n * U;
         if (mask && !mask[n])
             memcpy(h + o, hp + o, (size_t)U * sizeof(T));
@@ -118,15 +112,14 @@ ISA_ATTR static void SFN(gru0_step_fwd_b)(int64_t N, int64_t U, int act, const u
             RFN(gru0_fwd_row_b)(U, FNN_RNN_TANH, G + 3 * o, hp + o, h + o);
         else
             RFN(gru0_fwd_row_b)(U, act, G + 3 * o, hp + o, h + o);
-    }
+    });
 }
 
 ISA_ATTR static void SFN(gru0_step_bwd_a)(int64_t N, int64_t U, int act, int ract, const uint8_t *mask,
                                           const T *G, const T *hp, const T *dy, T *dh, T *dG, int n_threads)
 {
     const int nt = STEP_THREADS(N, U, n_threads);
-#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
-    for (int64_t n = 0; n < N; ++n) {
+    FNN_PARALLEL_FOR(nt, for (int64_t n = 0; n < N; ++n) {
         const int64_t o = n * U;
         if (mask && !mask[n]) {
             RFN(carry_row)(U, dy ? dy + o : NULL, dh + o);
@@ -137,7 +130,7 @@ ISA_ATTR static void SFN(gru0_step_bwd_a)(int64_t N, int64_t U, int act, int rac
         } else {
             RFN(gru0_bwd_row_a)(U, act, ract, G + 3 * o, hp + o, dy ? dy + o : NULL, dh + o, dG + 3 * o);
         }
-    }
+    });
 }
 
 ISA_ATTR static void SFN(gru0_step_bwd_b)(int64_t N, int64_t U, int ract, const uint8_t *mask, const T *G,
@@ -145,8 +138,7 @@ ISA_ATTR static void SFN(gru0_step_bwd_b)(int64_t N, int64_t U, int ract, const 
                                           int n_threads)
 {
     const int nt = STEP_THREADS(N, U, n_threads);
-#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
-    for (int64_t n = 0; n < N; ++n) {
+    FNN_PARALLEL_FOR(nt, for (int64_t n = 0; n < N; ++n) {
         const int64_t o = n * U;
         if (mask && !mask[n])
             continue; /* its dG row is zero already and its dh carries */
@@ -156,15 +148,14 @@ ISA_ATTR static void SFN(gru0_step_bwd_b)(int64_t N, int64_t U, int ract, const 
         else
             RFN(gru0_bwd_row_b)(U, ract, G + 3 * o, hpd + o, drhp + o, rmask ? rmask + o : NULL, dh + o,
                                 dG + 3 * o);
-    }
+    });
 }
 
 ISA_ATTR static void SFN(simple_step_fwd)(int64_t N, int64_t U, int act, const uint8_t *mask, const T *G,
                                           const T *hp, T *h, int n_threads)
 {
     const int nt = STEP_THREADS(N, U, n_threads);
-#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
-    for (int64_t n = 0; n < N; ++n) {
+    FNN_PARALLEL_FOR(nt, for (int64_t n = 0; n < N; ++n) {
         const int64_t o = n * U;
         if (mask && !mask[n])
             memcpy(h + o, hp + o, (size_t)U * sizeof(T));
@@ -172,15 +163,14 @@ ISA_ATTR static void SFN(simple_step_fwd)(int64_t N, int64_t U, int act, const u
             RFN(simple_fwd_row)(U, FNN_RNN_TANH, G + o, h + o);
         else
             RFN(simple_fwd_row)(U, act, G + o, h + o);
-    }
+    });
 }
 
 ISA_ATTR static void SFN(simple_step_bwd)(int64_t N, int64_t U, int act, const uint8_t *mask, const T *h,
                                           const T *dy, T *dh, T *dG, int n_threads)
 {
     const int nt = STEP_THREADS(N, U, n_threads);
-#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
-    for (int64_t n = 0; n < N; ++n) {
+    FNN_PARALLEL_FOR(nt, for (int64_t n = 0; n < N; ++n) {
         const int64_t o = n * U;
         if (mask && !mask[n]) {
             RFN(carry_row)(U, dy ? dy + o : NULL, dh + o);
@@ -190,7 +180,7 @@ ISA_ATTR static void SFN(simple_step_bwd)(int64_t N, int64_t U, int act, const u
         } else {
             RFN(simple_bwd_row)(U, act, h + o, dy ? dy + o : NULL, dh + o, dG + o);
         }
-    }
+    });
 }
 
 /* Small-batch recurrent product (see rec_vblock): column blocks split across threads when the work pays. */
@@ -201,11 +191,10 @@ ISA_ATTR static void SFN(rec_small)(int64_t N, int64_t W, int64_t U, const T *h,
     /* R streams from L2 once per step; from 64K multiply-adds on (LSTM(128) at batch 1) two threads
      * each streaming their own column blocks from their own L2 beat one (measured ~1.25x at batch 1). */
     const int nt = (double)N * W * U < 65536 ? 1 : n_threads;
-#pragma omp parallel for num_threads(nt) schedule(static) if(nt > 1)
-    for (int64_t bl = 0; bl < blocks; ++bl) {
+    FNN_PARALLEL_FOR(nt, for (int64_t bl = 0; bl < blocks; ++bl) {
         const int64_t j0 = bl * RNN_SUPER, jw = W - j0 < RNN_SUPER ? W - j0 : RNN_SUPER;
         RFN(rec_cols)(N, U, jw, h, ldh, R + j0, ldr, beta, bias ? bias + j0 : NULL, C + j0, ldc);
-    }
+    });
 }
 
 /* The whole forward sequence of a small-batch LSTM (no recurrent dropout) in one parallel region: each
@@ -228,13 +217,7 @@ ISA_ATTR static void SFN(lstm_seq_small)(int64_t T_, int64_t N, int64_t D, int64
     rnn_progress progress[RNN_MAX_TEAM];
     for (int q = 0; q < nt; ++q) progress[q].done = 0;
     const unsigned spins = rnn_team_spins(nt);
-#pragma omp parallel num_threads(nt) if(nt > 1)
-    {
-#ifdef _OPENMP
-        const int tid = omp_get_thread_num(), team = omp_get_num_threads();
-#else
-        const int tid = 0, team = 1;
-#endif
+    FNN_PARALLEL(nt, tid, team, {
         const int64_t u0 = vecs * tid / team * RNN_VL, u1_ = vecs * (tid + 1) / team * RNN_VL;
         const int64_t u1 = u1_ < U ? u1_ : U;
         RFN(gate_cols)(4, U, u0, u1, T_ * N, D, x, D, K, 0, b, G);
@@ -258,7 +241,7 @@ ISA_ATTR static void SFN(lstm_seq_small)(int64_t T_, int64_t N, int64_t D, int64
             }
             rnn_publish(&progress[tid], t + 1);
         }
-    }
+    });
 }
 
 #undef SFN
