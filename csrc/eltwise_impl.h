@@ -27,6 +27,19 @@ static inline T SFX(softplus_)(T v) { return fmax(v, (T)0) + log1p(exp(-fabs(v))
 #undef ISA_SFX
 #endif
 
+/* fn = the build of block function `name` for the active ISA (name_generic without ISA variants). */
+#if ELT_ISA_VARIANTS
+#define ELT_ISA_PICK(fn, name)                                                                   \
+    do {                                                                                         \
+        const int isa_ = fnn_isa_active();                                                       \
+        fn = isa_ >= FNN_ISA_AVX512 ? SFX(name##_avx512)                                         \
+             : isa_ >= FNN_ISA_AVX2 ? SFX(name##_avx2)                                           \
+                                    : SFX(name##_generic);                                       \
+    } while (0)
+#else
+#define ELT_ISA_PICK(fn, name) ((fn) = SFX(name##_generic))
+#endif
+
 typedef void (*SFX(act_inplace_fn))(int, int64_t, T *, T);
 typedef void (*SFX(act_block_fn))(int, int64_t, const T *restrict, T *restrict, T);
 typedef void (*SFX(act_backward_fn))(int, int64_t, const T *restrict, const T *restrict, T *restrict, T, int);
@@ -35,18 +48,10 @@ void SFX(fnn_act_forward)(int kind, int64_t n, const T *x, T *y, T param, int n_
 {
     const int64_t n_blocks = (n + ELT_BLOCK - 1) / ELT_BLOCK;
     const int par = n_threads > 1 && n >= act_par_min(kind);
-    SFX(act_inplace_fn) inplace = SFX(act_forward_inplace_generic);
-    SFX(act_block_fn) block = SFX(act_forward_block_generic);
-#if ELT_ISA_VARIANTS
-    const int isa = fnn_isa_active();
-    if (isa >= FNN_ISA_AVX512) {
-        inplace = SFX(act_forward_inplace_avx512);
-        block = SFX(act_forward_block_avx512);
-    } else if (isa >= FNN_ISA_AVX2) {
-        inplace = SFX(act_forward_inplace_avx2);
-        block = SFX(act_forward_block_avx2);
-    }
-#endif
+    SFX(act_inplace_fn) inplace;
+    SFX(act_block_fn) block;
+    ELT_ISA_PICK(inplace, act_forward_inplace);
+    ELT_ISA_PICK(block, act_forward_block);
     OMP_FOR_IF(par)
     for (int64_t b = 0; b < n_blocks; b++) {
         const int64_t i0 = b * ELT_BLOCK, len = n - i0 < ELT_BLOCK ? n - i0 : ELT_BLOCK;
@@ -62,14 +67,8 @@ void SFX(fnn_act_backward)(int kind, int64_t n, const T *a, const T *dy, T *dx, 
     const int64_t n_blocks = (n + ELT_BLOCK - 1) / ELT_BLOCK;
     const int par = n_threads > 1 && n >= act_par_min(kind);
     const int from_y = fnn_act_backward_uses_output(kind, (double)param);
-    SFX(act_backward_fn) block = SFX(act_backward_block_generic);
-#if ELT_ISA_VARIANTS
-    const int isa = fnn_isa_active();
-    if (isa >= FNN_ISA_AVX512)
-        block = SFX(act_backward_block_avx512);
-    else if (isa >= FNN_ISA_AVX2)
-        block = SFX(act_backward_block_avx2);
-#endif
+    SFX(act_backward_fn) block;
+    ELT_ISA_PICK(block, act_backward_block);
     OMP_FOR_IF(par)
     for (int64_t b = 0; b < n_blocks; b++) {
         const int64_t i0 = b * ELT_BLOCK, len = n - i0 < ELT_BLOCK ? n - i0 : ELT_BLOCK;
@@ -223,14 +222,8 @@ void SFX(fnn_dropout_forward)(int64_t n, uint64_t seed, double rate, T scale, co
     const int par = n_threads > 1 && n >= ELT_PAR_MIN;
     const uint32_t threshold = dropout_threshold(rate);
     const dropout_key key = dropout_make_key(seed);
-    SFX(dropout_block_fn) block = SFX(dropout_block_generic);
-#if ELT_ISA_VARIANTS
-    const int isa = fnn_isa_active();
-    if (isa >= FNN_ISA_AVX512)
-        block = SFX(dropout_block_avx512);
-    else if (isa >= FNN_ISA_AVX2)
-        block = SFX(dropout_block_avx2);
-#endif
+    SFX(dropout_block_fn) block;
+    ELT_ISA_PICK(block, dropout_block);
     OMP_FOR_IF(par)
     for (int64_t b = 0; b < n_blocks; b++) {
         const int64_t i0 = b * ELT_BLOCK, len = n - i0 < ELT_BLOCK ? n - i0 : ELT_BLOCK;
@@ -250,15 +243,8 @@ void SFX(fnn_dropout_backward)(int64_t n, const uint8_t *keep, T scale, const T 
 {
     const int64_t n_blocks = (n + ELT_BLOCK - 1) / ELT_BLOCK;
     const int par = n_threads > 1 && n >= ELT_PAR_MIN;
-    void (*block)(int64_t, const uint8_t *restrict, T, const T *restrict, T *restrict) =
-        SFX(dropout_backward_block_generic);
-#if ELT_ISA_VARIANTS
-    const int isa = fnn_isa_active();
-    if (isa >= FNN_ISA_AVX512)
-        block = SFX(dropout_backward_block_avx512);
-    else if (isa >= FNN_ISA_AVX2)
-        block = SFX(dropout_backward_block_avx2);
-#endif
+    void (*block)(int64_t, const uint8_t *restrict, T, const T *restrict, T *restrict);
+    ELT_ISA_PICK(block, dropout_backward_block);
     OMP_FOR_IF(par)
     for (int64_t b = 0; b < n_blocks; b++) {
         const int64_t i0 = b * ELT_BLOCK, len = n - i0 < ELT_BLOCK ? n - i0 : ELT_BLOCK;
@@ -418,3 +404,4 @@ void SFX(fnn_bn_backward_ref)(int64_t m, int64_t c, const T *x, const T *mean, c
     }
 }
 
+#undef ELT_ISA_PICK

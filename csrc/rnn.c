@@ -28,9 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #define RNN_INLINE static inline __attribute__((always_inline))
 #define RNN_CAT_(a, b) a##_##b
